@@ -1,0 +1,1 @@
+"""Impure edge: implementations of the core's ports, settings and the composition root."""

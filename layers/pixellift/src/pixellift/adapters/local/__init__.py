@@ -1,0 +1,1 @@
+"""Adapters for running on one machine: in-process models, local filesystem."""

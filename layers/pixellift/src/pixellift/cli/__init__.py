@@ -1,0 +1,1 @@
+"""The ``pixellift`` command line."""

@@ -1,0 +1,1 @@
+"""Pure domain core: imaging, rules and pipeline use cases. No AWS SDK, no environment access."""

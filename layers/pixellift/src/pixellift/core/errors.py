@@ -1,0 +1,91 @@
+"""Error taxonomy of the photo pipeline.
+
+The class names are part of the state-machine contract: Step Functions matches Lambda errors by
+exception class name, so ``Retry`` lists transient classes and ``Catch`` lists permanent ones.
+Never classify an error by its message text.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class PhotoPipelineError(Exception):
+    """Base of every error the pipeline raises on purpose."""
+
+    retryable: ClassVar[bool] = False
+
+
+class PermanentError(PhotoPipelineError):
+    """Retrying cannot help: the input or the configuration is wrong."""
+
+
+class TransientError(PhotoPipelineError):
+    """A retry with backoff may succeed (a model endpoint, a throttled service)."""
+
+    retryable = True
+
+
+class ImageDecodeError(PermanentError):
+    """An input file could not be decoded into an image.
+
+    Parameters
+    ----------
+    name
+        The file (or object key) the seller gave us.
+    cause
+        A short human-readable reason.
+    """
+
+    def __init__(self, name: str, cause: str) -> None:
+        super().__init__(f"{name}: {cause}")
+        self.name = name
+        self.cause = cause
+
+
+class EmptyImageError(ImageDecodeError):
+    """The file holds no bytes."""
+
+
+class CorruptImageError(ImageDecodeError):
+    """The file claims an image format but its data is damaged or truncated."""
+
+
+class UnsupportedImageFormatError(ImageDecodeError):
+    """The file is not an image in a format we read."""
+
+
+class DecompressionBombError(ImageDecodeError):
+    """The image declares more pixels than the configured limit."""
+
+
+class ImageEncodeError(PermanentError):
+    """The output could not be encoded within the preset's constraints."""
+
+
+class FileSizeLimitError(ImageEncodeError):
+    """No encoding setting brings the image under the preset's maximum file size."""
+
+
+class InvalidPresetError(PermanentError):
+    """A preset file or value is malformed."""
+
+
+class PresetNotFoundError(PermanentError):
+    """No preset has the requested name."""
+
+
+class ModelNotFoundError(PermanentError):
+    """A model file is missing from the model cache."""
+
+
+class ModelChecksumError(PermanentError):
+    """A model file does not match its pinned checksum."""
+
+
+class SubjectNotFoundError(PermanentError):
+    """Segmentation found no product in the photo."""
+
+
+class ModelEndpointUnavailableError(TransientError):
+    """A model endpoint did not answer in time or refused the request."""

@@ -1,0 +1,1 @@
+"""Array-in, array-out image operations."""

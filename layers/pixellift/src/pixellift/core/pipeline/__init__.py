@@ -1,0 +1,1 @@
+"""Use cases that orchestrate imaging operations through ports."""
