@@ -1,0 +1,63 @@
+"""The ``pixellift`` command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pixellift.cli.fix_command import print_report, resolve_preset, run_fix
+from pixellift.cli.progress import stderr
+from pixellift.cli.segment_command import print_segment_report, run_segment
+from pixellift.core.errors import PhotoPipelineError
+from pixellift.core.pipeline.presets import builtin_preset_names, load_preset
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Marketplace-ready product photos.")
+
+Inputs = Annotated[list[Path], typer.Argument(help="Photos or folders of photos.")]
+OutDir = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
+
+
+@app.command()
+def fix(
+    inputs: Inputs,
+    out: OutDir,
+    preset: Annotated[str, typer.Option(help="Preset name or a preset YAML file.")] = "amazon-main",
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
+    compare: Annotated[bool, typer.Option(help="Write before/after pictures to OUT/compare.")] = True,
+) -> None:
+    """Remove the background, frame, size and encode each photo for a marketplace preset."""
+    try:
+        chosen = resolve_preset(preset)
+    except PhotoPipelineError as exc:
+        stderr.print(f"[red]error[/] {exc}")
+        raise typer.Exit(2) from exc
+    report = run_fix(inputs, out, chosen, compare=compare)
+    print_report(report, as_json=as_json)
+    if report.failed or not report.succeeded:
+        raise typer.Exit(1)
+
+
+@app.command()
+def segment(inputs: Inputs, out: OutDir) -> None:
+    """Write each photo's alpha matte as an 8-bit PNG named <input stem>.png at the input's size."""
+    report = run_segment(inputs, out)
+    print_segment_report(report)
+    if report.failed or not report.succeeded:
+        raise typer.Exit(1)
+
+
+@app.command()
+def presets(name: Annotated[str | None, typer.Argument(help="Show one preset in full.")] = None) -> None:
+    """List the built-in presets, or show one."""
+    if name is None:
+        for preset_name in builtin_preset_names():
+            p = load_preset(preset_name)
+            print(f"{p.name:18} {p.version:8} {p.marketplace:12} {p.role:10} {p.output.format}")  # noqa: T201
+        return
+    try:
+        print(load_preset(name).model_dump_json(indent=2))  # noqa: T201
+    except PhotoPipelineError as exc:
+        stderr.print(f"[red]error[/] {exc}")
+        raise typer.Exit(2) from exc
