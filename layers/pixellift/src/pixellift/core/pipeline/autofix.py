@@ -18,7 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pixellift.core.errors import ImageEncodeError, SubjectNotFoundError
-from pixellift.core.imaging.background import ShadowSpec, composite, parse_hex_colour
+from pixellift.core.imaging.background import (
+    ShadowSpec,
+    composite,
+    contact_shadow,
+    parse_hex_colour,
+)
 from pixellift.core.imaging.compare import side_by_side
 from pixellift.core.imaging.decode import DEFAULT_MAX_PIXELS, DecodedImage, decode_image
 from pixellift.core.imaging.edges import EdgeParams, EdgeResult, refine_edges
@@ -259,7 +264,9 @@ def _composite(edges: EdgeResult, preset: Preset, log: StepLog) -> RgbImage:
     with log.step("background", {"mode": bg.mode, "colour": bg.colour, "shadow": shadow is not None}) as rec:
         pixels = composite(edges.foreground, edges.alpha, colour, shadow=shadow)
         if colour is not None:
-            purity = background_purity(pixels, edges.alpha if shadow is None else None, colour)
+            # The shadow is part of the look, not background contamination: measure the rest.
+            shadow_zone = None if shadow is None else contact_shadow(edges.alpha, shadow) > 0
+            purity = background_purity(pixels, edges.alpha, colour, exclude=shadow_zone)
             rec.results.update(background_purity=round(purity, 6))
             rec.results.update(pixel_delta=round(pixel_delta(edges.foreground, pixels), 5))
         rec.results.update(fill_achieved=round(longest_side_fill(edges.alpha), 4))
