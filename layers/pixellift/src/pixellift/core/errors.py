@@ -83,6 +83,10 @@ class ModelChecksumError(PermanentError):
     """A model file does not match its pinned checksum."""
 
 
+class InvalidModelError(PermanentError):
+    """A model file cannot be loaded or does not fit its declared input specification."""
+
+
 class SubjectNotFoundError(PermanentError):
     """Segmentation found no product in the photo."""
 

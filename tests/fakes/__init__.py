@@ -1,0 +1,1 @@
+"""In-memory, typed implementations of the core's ports, for tests."""
