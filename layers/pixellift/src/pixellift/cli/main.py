@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from pixellift.cli.fix_command import print_report, resolve_preset, run_fix
+from pixellift.cli.check_command import check
+from pixellift.cli.fix_command import plan_fix_all, print_report, resolve_preset, run_fix
 from pixellift.cli.progress import stderr
+from pixellift.cli.rules_command import rules_app
 from pixellift.cli.segment_command import print_segment_report, run_segment
 from pixellift.core.errors import PhotoPipelineError
 from pixellift.core.pipeline.presets import builtin_preset_names, load_preset
+from pixellift.core.policy.schema import Role
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Marketplace-ready product photos.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Marketplace-ready product photos."
+)
 
 Inputs = Annotated[list[Path], typer.Argument(help="Photos or folders of photos.")]
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
@@ -22,25 +28,55 @@ OutDir = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
 @app.command()
 def fix(
     inputs: Inputs,
+    *,
     out: OutDir,
     preset: Annotated[str, typer.Option(help="Preset name or a preset YAML file.")] = "amazon-main",
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
-    compare: Annotated[bool, typer.Option(help="Write before/after pictures to OUT/compare.")] = True,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON summary on stdout.")
+    ] = False,
+    compare: Annotated[
+        bool, typer.Option(help="Write before/after pictures to OUT/compare.")
+    ] = True,
+    marketplace: Annotated[
+        str | None,
+        typer.Option(
+            "--marketplace", "-m", help="Fix All: fit the preset to this rule pack and re-check."
+        ),
+    ] = None,
+    role: Annotated[Role, typer.Option(help="Image role for --marketplace.")] = Role.MAIN,
+    category: Annotated[
+        str | None, typer.Option(help="Product category for --marketplace.")
+    ] = None,
 ) -> None:
-    """Remove the background, frame, size and encode each photo for a marketplace preset."""
+    """Remove the background, frame, size and encode each photo for a marketplace preset.
+
+    With --marketplace, Fix All adjusts the preset to the marketplace's resolved rules, and every
+    output is measured and re-checked by the Compliance Gate; a remaining blocker fails the run.
+    """
     try:
         chosen = resolve_preset(preset)
+        gate = None
+        if marketplace is not None:
+            gate = plan_fix_all(chosen, marketplace, role, category, date.today())
+            chosen = gate.preset
+            for change in gate.changes:
+                stderr.print(f"  [cyan]fix all[/] {change}")
     except PhotoPipelineError as exc:
         stderr.print(f"[red]error[/] {exc}")
         raise typer.Exit(2) from exc
-    report = run_fix(inputs, out, chosen, compare=compare)
+    report = run_fix(inputs, out, chosen, compare=compare, gate=gate)
     print_report(report, as_json=as_json)
-    if report.failed or not report.succeeded:
+    blocked = any(not item.get("passed", True) for item in report.succeeded)
+    if report.failed or not report.succeeded or blocked:
         raise typer.Exit(1)
 
 
+app.command()(check)
+app.add_typer(rules_app, name="rules")
+
+
 @app.command()
-def segment(inputs: Inputs, out: OutDir) -> None:
+def segment(inputs: Inputs, *, out: OutDir) -> None:
     """Write each photo's alpha matte as an 8-bit PNG named <input stem>.png at the input's size."""
     report = run_segment(inputs, out)
     print_segment_report(report)
@@ -49,7 +85,9 @@ def segment(inputs: Inputs, out: OutDir) -> None:
 
 
 @app.command()
-def presets(name: Annotated[str | None, typer.Argument(help="Show one preset in full.")] = None) -> None:
+def presets(
+    name: Annotated[str | None, typer.Argument(help="Show one preset in full.")] = None,
+) -> None:
     """List the built-in presets, or show one."""
     if name is None:
         for preset_name in builtin_preset_names():

@@ -1,4 +1,4 @@
-"""Rich progress bar shared by the batch commands (drawn on stderr, so --json stdout stays clean)."""
+"""Rich progress bar for the batch commands, drawn on stderr so --json output stays clean."""
 
 from __future__ import annotations
 

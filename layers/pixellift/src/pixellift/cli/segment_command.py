@@ -27,8 +27,10 @@ class SegmentReport:
     failed: list[str] = field(default_factory=list)
 
 
-def run_segment(inputs: list[Path], out: Path, services: FixServices | None = None) -> SegmentReport:
-    """Write ``<stem>.png`` (8-bit, single channel) for each input; failures are listed, not fatal."""
+def run_segment(
+    inputs: list[Path], out: Path, services: FixServices | None = None
+) -> SegmentReport:
+    """Write ``<stem>.png`` (8-bit, one channel) per input; failures are listed, not fatal."""
     files, missing = collect_inputs(inputs)
     report = SegmentReport(failed=[f"{p}: {cause}" for p, cause in missing])
     if not files:
@@ -42,9 +44,11 @@ def run_segment(inputs: list[Path], out: Path, services: FixServices | None = No
             progress.update(task, current=path.name)
             try:
                 decoded = decode_image(path.read_bytes(), path.name, max_pixels=services.max_pixels)
-                alpha = decoded.alpha if decoded.alpha is not None else cut_out(
-                    decoded.rgb, services.segmenter
-                ).alpha
+                alpha = (
+                    decoded.alpha
+                    if decoded.alpha is not None
+                    else cut_out(decoded.rgb, services.segmenter).alpha
+                )
                 matte = np.clip(alpha * 255.0 + 0.5, 0, 255).astype(np.uint8)
                 target = out / f"{stems[path]}.png"
                 if not cv2.imwrite(str(target), matte):

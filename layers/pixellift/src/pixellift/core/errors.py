@@ -75,6 +75,14 @@ class PresetNotFoundError(PermanentError):
     """No preset has the requested name."""
 
 
+class InvalidRulePackError(PermanentError):
+    """A rule pack, or a layer resolved over it, is malformed or breaks a rule's limits."""
+
+
+class RulePackNotFoundError(PermanentError):
+    """No rule pack (or pack version) has the requested name."""
+
+
 class ModelNotFoundError(PermanentError):
     """A model file is missing from the model cache."""
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pixellift.core.types import RgbImage, RgbaImage
+from pixellift.core.types import RgbaImage, RgbImage
 
 _GAP = 16
 _CHECKER = 24
+_RGB_CHANNELS = 3
 
 
 def _checkerboard(rows: int, cols: int) -> RgbImage:
@@ -20,7 +21,7 @@ def _checkerboard(rows: int, cols: int) -> RgbImage:
 
 
 def _flatten(image: RgbImage | RgbaImage) -> RgbImage:
-    if image.shape[2] == 3:
+    if image.shape[2] == _RGB_CHANNELS:
         return image
     alpha = image[:, :, 3:4].astype(np.float32) / 255.0
     board = _checkerboard(image.shape[0], image.shape[1]).astype(np.float32)

@@ -17,7 +17,7 @@ from pixellift.core.types import Alpha, RgbImage
 def reframe(
     rgb: RgbImage, alpha: Alpha, canvas: Box, out_rows: int, out_cols: int
 ) -> tuple[RgbImage, Alpha]:
-    """Map ``canvas`` (source coordinates, may extend beyond the photo) onto ``out_rows × out_cols``.
+    """Map ``canvas`` (source coordinates, may extend past the photo) onto the output size.
 
     Pixels outside the photo get alpha 0 and the photo's edge colour (so edge refinement sees no
     seam); the photo's content is resampled once.

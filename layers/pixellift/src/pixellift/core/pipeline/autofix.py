@@ -169,12 +169,10 @@ def _decode(data: bytes, name: str, services: FixServices, log: StepLog) -> Deco
     return decoded
 
 
-def _segment(
-    decoded: DecodedImage, preset: Preset, services: FixServices, log: StepLog
-) -> Alpha:
+def _segment(decoded: DecodedImage, preset: Preset, services: FixServices, log: StepLog) -> Alpha:
     with log.step("segment", {"mode": preset.segmentation.mode}) as rec:
         if decoded.alpha is not None:
-            # A cut-out the seller already made (transparent PNG/WebP/HEIF) is the best mask we can get.
+            # A seller's own cut-out (transparent PNG/WebP/HEIF) is the best mask there is.
             rec.results.update(method="source-alpha", confidence=1.0)
             return decoded.alpha
         outcome: SegmentationOutcome = segment_subject(
@@ -196,7 +194,9 @@ def _plan(
     decoded: DecodedImage, coarse: Alpha, name: str, preset: Preset, log: StepLog
 ) -> tuple[FramePlan, ResizePlan]:
     spec = framing_spec(preset)
-    with log.step("frame", {"aspect": list(spec.aspect), "fill": spec.fill, "anchor": spec.anchor}) as rec:
+    with log.step(
+        "frame", {"aspect": list(spec.aspect), "fill": spec.fill, "anchor": spec.anchor}
+    ) as rec:
         subject = subject_box(coarse)
         if subject is None:
             msg = f"{name}: no product found in the photo (the mask is empty)"
@@ -221,7 +221,9 @@ def _plan(
                 f"output is {sizing.cols}x{sizing.rows}"
             )
         if sizing.below_minimum:
-            log.flag(f"output long edge is below the marketplace minimum {preset.size.min_long_edge}")
+            log.flag(
+                f"output long edge is below the marketplace minimum {preset.size.min_long_edge}"
+            )
     return plan, sizing
 
 
@@ -242,7 +244,11 @@ def _refine(rgb: RgbImage, coarse: Alpha, preset: Preset, log: StepLog) -> EdgeR
     params = edge_params(preset)
     with log.step(
         "edges",
-        {"hard_band_px": params.hard_band_px, "soft_band_px": params.soft_band_px, "solver": params.solver},
+        {
+            "hard_band_px": params.hard_band_px,
+            "soft_band_px": params.soft_band_px,
+            "solver": params.solver,
+        },
     ) as rec:
         result = refine_edges(rgb, coarse, params)
         rec.results.update(
@@ -261,7 +267,9 @@ def _composite(edges: EdgeResult, preset: Preset, log: StepLog) -> RgbImage:
     shadow = None
     if bg.shadow is not None:
         shadow = ShadowSpec(opacity=bg.shadow.opacity, blur=bg.shadow.blur, height=bg.shadow.height)
-    with log.step("background", {"mode": bg.mode, "colour": bg.colour, "shadow": shadow is not None}) as rec:
+    with log.step(
+        "background", {"mode": bg.mode, "colour": bg.colour, "shadow": shadow is not None}
+    ) as rec:
         pixels = composite(edges.foreground, edges.alpha, colour, shadow=shadow)
         if colour is not None:
             # The shadow is part of the look, not background contamination: measure the rest.

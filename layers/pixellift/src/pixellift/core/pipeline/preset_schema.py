@@ -1,8 +1,8 @@
 """Preset schema: one pydantic model validates preset files and drives the Auto-Fix pipeline.
 
-A preset states what a finished image must look like for one marketplace and image role: background,
-framing, size, DPI and encoding. Each value that comes from a marketplace rule cites its source in the
-preset file's ``sources`` list.
+A preset states what a finished image must look like for one marketplace and image role:
+background, framing, size, DPI and encoding. Each value that comes from a marketplace rule cites
+its source in the preset file's ``sources`` list.
 """
 
 from __future__ import annotations

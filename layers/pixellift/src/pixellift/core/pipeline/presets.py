@@ -15,7 +15,7 @@ _PACKAGE = "pixellift.core.pipeline.preset_data"
 
 
 def parse_preset(text: str, source: str) -> Preset:
-    """Validate preset YAML text.
+    r"""Validate preset YAML text.
 
     Parameters
     ----------
@@ -31,8 +31,8 @@ def parse_preset(text: str, source: str) -> Preset:
 
     Examples
     --------
-    >>> p = parse_preset("name: x\\nversion: 1.0.0\\nmarketplace: m\\nrole: main\\n"
-    ...                  "description: d\\nsize: {long_edge: 1000}", "x.yaml")
+    >>> p = parse_preset("name: x\nversion: 1.0.0\nmarketplace: m\nrole: main\n"
+    ...                  "description: d\nsize: {long_edge: 1000}", "x.yaml")
     >>> (p.key, p.framing.fill, p.background.colour)
     ('x@1.0.0', 0.85, '#FFFFFF')
     """

@@ -1,0 +1,1 @@
+"""Marketplace rules: schema, packs, resolution, measurement, engine, Compliance Gate, reports."""

@@ -1,0 +1,1 @@
+"""Marketplace rule packs (YAML data validated by ``pixellift.core.policy.schema``)."""
