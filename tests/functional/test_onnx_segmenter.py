@@ -173,9 +173,7 @@ def test_onnx_segmenter_reports_a_spec_that_does_not_fit_the_model(tmp_path):
     segmenter = OnnxSegmenter(model, ISNET_SPEC, name="mismatch", threads=1)
 
     # WHEN / THEN the first prediction explains the mismatch
-    with pytest.raises(
-        InvalidModelError, match="expects input .*320, 320.*pass the matching spec"
-    ):
+    with pytest.raises(InvalidModelError, match="expects input .*320, 320.*pass the matching spec"):
         segmenter.predict(bright_disc()[0])
 
 
