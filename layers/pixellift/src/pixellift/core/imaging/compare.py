@@ -36,7 +36,9 @@ def _fit_height(image: RgbImage, rows: int) -> RgbImage:
     return np.asarray(cv2.resize(image, (cols, rows), interpolation=interp), dtype=np.uint8)
 
 
-def side_by_side(before: RgbImage, after: RgbImage | RgbaImage, *, rows: int = 800) -> RgbImage:
+def side_by_side(
+    before: RgbImage | RgbaImage, after: RgbImage | RgbaImage, *, rows: int = 800
+) -> RgbImage:
     """Place ``before`` and ``after`` next to each other at a common height.
 
     Transparent results are shown over a checkerboard so transparency is visible.
@@ -47,7 +49,7 @@ def side_by_side(before: RgbImage, after: RgbImage | RgbaImage, *, rows: int = 8
     >>> side_by_side(a, b, rows=100).shape
     (100, 166, 3)
     """
-    left = _fit_height(before, rows)
+    left = _fit_height(_flatten(before), rows)
     right = _fit_height(_flatten(after), rows)
     gap = np.full((rows, _GAP, 3), 128, np.uint8)
     return np.concatenate([left, gap, right], axis=1)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from pixellift.core.errors import ImageEncodeError, SubjectNotFoundError
 from pixellift.core.imaging.background import (
     ShadowSpec,
@@ -36,7 +38,7 @@ from pixellift.core.pipeline.preset_schema import Preset
 from pixellift.core.pipeline.segment import SegmentationOutcome, segment_subject
 from pixellift.core.pipeline.steplog import StepLog
 from pixellift.core.ports import Clock, Segmenter
-from pixellift.core.types import Alpha, RgbImage
+from pixellift.core.types import Alpha, RgbaImage, RgbImage
 
 
 @dataclass(frozen=True)
@@ -147,8 +149,15 @@ def fix_photo(
     edges = _refine(rgb, alpha, preset, log)
     pixels = _composite(edges, preset, log)
     encoded = _encode(pixels, name, preset, decoded, log)
-    compare = side_by_side(decoded.rgb, pixels) if with_compare else None
+    compare = side_by_side(_with_alpha(decoded), pixels) if with_compare else None
     return FixResult(name, preset.key, encoded, log, compare)
+
+
+def _with_alpha(decoded: DecodedImage) -> RgbImage | RgbaImage:
+    if decoded.alpha is None:
+        return decoded.rgb
+    alpha = np.clip(decoded.alpha * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return np.dstack([decoded.rgb, alpha])
 
 
 def _decode(data: bytes, name: str, services: FixServices, log: StepLog) -> DecodedImage:
