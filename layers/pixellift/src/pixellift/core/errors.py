@@ -59,6 +59,10 @@ class DecompressionBombError(ImageDecodeError):
     """The image declares more pixels than the configured limit."""
 
 
+class InvalidImageArrayError(PermanentError):
+    """An image or mask array has the wrong shape or dtype for the operation."""
+
+
 class ImageEncodeError(PermanentError):
     """The output could not be encoded within the preset's constraints."""
 
