@@ -9,7 +9,7 @@ MODEL_STAMP := $(VENV)/.models
 PRESET ?= amazon-main
 OUT ?= out
 
-.PHONY: help dev models run test test-fast lint fmt typecheck imports bench pr clean
+.PHONY: help dev models run test test-fast lint fmt typecheck imports bench synth pr clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -18,6 +18,8 @@ $(STAMP): layers/pixellift/pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e 'layers/pixellift[dev]'
+	# RapidOCR ships its ONNX models in the wheel; --no-deps keeps the headless OpenCV.
+	$(BIN)/pip install -q --no-deps 'rapidocr-onnxruntime==1.4.4'
 	touch $(STAMP)
 
 $(MODEL_WHEEL):
@@ -57,6 +59,9 @@ imports: $(STAMP)  ## import-linter: the core stays pure
 
 bench: dev  ## quality and speed benchmarks (see bench/README.md)
 	$(BIN)/python -m bench.run_all
+
+synth: dev  ## synthesize the CDK app (both environments, cdk-nag checked) into infra/cdk/cdk.out
+	$(BIN)/python -m infra.cdk.app
 
 pr: test  ## everything a change must pass
 
