@@ -44,8 +44,8 @@ test-fast: dev  ## unit + functional tiers, for the edit loop
 	$(BIN)/pytest -q -x tests/unit tests/functional -m "not slow"
 
 lint: $(STAMP)  ## ruff lint and format check
-	$(BIN)/ruff check layers tests bench
-	$(BIN)/ruff format --check layers tests bench
+	$(BIN)/ruff check layers tests bench functions infra sagemaker_endpoints
+	$(BIN)/ruff format --check layers tests bench functions infra sagemaker_endpoints
 
 fmt: $(STAMP)  ## format the code
 	$(BIN)/ruff format layers tests bench

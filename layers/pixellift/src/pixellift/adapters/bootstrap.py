@@ -3,12 +3,34 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
+import boto3
+
+from pixellift.adapters.aws.dynamodb_models import Tables
+from pixellift.adapters.aws.dynamodb_repos import (
+    DynamoBatches,
+    DynamoItems,
+    DynamoOutputs,
+    DynamoPolicyStates,
+    DynamoPresets,
+    DynamoWorkspaces,
+)
+from pixellift.adapters.aws.ledger import DynamoLedgerBilling
+from pixellift.adapters.aws.s3_store import S3ObjectStore
+from pixellift.adapters.aws.stepfunctions import StepFunctionsStarter
 from pixellift.adapters.clock import SystemClock
 from pixellift.adapters.local.model_cache import ModelCache
 from pixellift.adapters.local.onnx_models import load_segmenter
 from pixellift.adapters.settings import Settings
+from pixellift.adapters.system import UtcClock
 from pixellift.core.pipeline.autofix import FixServices
+from pixellift.core.pipeline.deps import PipelineDeps
+from pixellift.core.pipeline.policy_sync import PolicyDeps
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_stepfunctions import SFNClient
 
 
 @cache
@@ -21,3 +43,57 @@ def build_fix_services(settings: Settings) -> FixServices:
         settings.segmentation_model, ModelCache(settings.model_dir), threads=settings.threads
     )
     return FixServices(segmenter=segmenter, clock=SystemClock(), max_pixels=settings.max_pixels)
+
+
+@cache
+def build_tables(settings: Settings) -> Tables:
+    """The state tables' models, bound to the configured names, region and endpoint."""
+    return Tables.bound(settings.tables, settings.region, settings.endpoint_url)
+
+
+def _s3(settings: Settings) -> S3Client:
+    return boto3.client("s3", region_name=settings.region, endpoint_url=settings.endpoint_url)
+
+
+def _sfn(settings: Settings) -> SFNClient:
+    return boto3.client(
+        "stepfunctions", region_name=settings.region, endpoint_url=settings.endpoint_url
+    )
+
+
+@cache
+def build_pipeline_deps(settings: Settings, fix: FixServices | None = None) -> PipelineDeps:
+    """Ports of the batch pipeline: S3 buckets, DynamoDB tables, ledger, Step Functions.
+
+    ``fix`` replaces the Auto-Fix services (tests and benchmarks); by default the configured
+    model is loaded on first use, so only the process step pays for it. Cached per settings, so a
+    warm Lambda container (or the local runtime) builds its clients once.
+    """
+    tables = build_tables(settings)
+    s3 = _s3(settings)
+    clock = UtcClock()
+    return PipelineDeps(
+        drop=S3ObjectStore(s3, settings.drop_bucket),
+        outputs=S3ObjectStore(s3, settings.output_bucket),
+        workspaces=DynamoWorkspaces(tables),
+        presets=DynamoPresets(tables),
+        batches=DynamoBatches(tables),
+        items=DynamoItems(tables),
+        results=DynamoOutputs(tables),
+        billing=DynamoLedgerBilling(
+            tables,
+            price_minor=settings.price_per_item_minor,
+            currency=settings.currency,
+            clock=clock,
+        ),
+        starter=StepFunctionsStarter(_sfn(settings), settings.pipeline_arn),
+        clock=clock,
+        fix_services=(lambda: fix) if fix is not None else (lambda: build_fix_services(settings)),
+        max_concurrency=settings.max_concurrency,
+    )
+
+
+@cache
+def build_policy_deps(settings: Settings) -> PolicyDeps:
+    """Ports of policy sync."""
+    return PolicyDeps(states=DynamoPolicyStates(build_tables(settings)), clock=UtcClock())

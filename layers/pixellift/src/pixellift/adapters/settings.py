@@ -11,10 +11,40 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_MAX_PIXELS = 120_000_000
+TABLES = ("workspaces", "presets", "batches", "items", "outputs", "ledger", "policies")
 
 
 def _default_home(env: Mapping[str, str]) -> Path:
     return Path(env.get("HOME", str(Path.home())))
+
+
+def _optional_path(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(name)
+    return Path(value) if value else None
+
+
+@dataclass(frozen=True)
+class TableNames:
+    """DynamoDB table names.
+
+    Each is ``PIXELLIFT_TABLE_PREFIX`` plus the table, unless ``PIXELLIFT_<TABLE>_TABLE`` names it
+    (as it does for names CloudFormation generated).
+    """
+
+    workspaces: str
+    presets: str
+    batches: str
+    items: str
+    outputs: str
+    ledger: str
+    policies: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> TableNames:
+        """Resolve every table name from the environment."""
+        prefix = env.get("PIXELLIFT_TABLE_PREFIX", "pixellift-")
+        names = {t: env.get(f"PIXELLIFT_{t.upper()}_TABLE", prefix + t) for t in TABLES}
+        return cls(**names)
 
 
 @dataclass(frozen=True)
@@ -34,6 +64,28 @@ class Settings:
         Decompression-bomb limit in pixels (``PIXELLIFT_MAX_PIXELS``).
     threads
         Threads for model inference; 0 lets the runtime decide (``PIXELLIFT_THREADS``).
+    region
+        AWS region (``AWS_REGION``, else ``AWS_DEFAULT_REGION``).
+    endpoint_url
+        Endpoint for every AWS client, e.g. a local moto server (``AWS_ENDPOINT_URL``).
+    drop_bucket, output_bucket
+        Buckets for incoming photos and published outputs (``PIXELLIFT_DROP_BUCKET``,
+        ``PIXELLIFT_OUTPUT_BUCKET``).
+    tables
+        DynamoDB table names (see :class:`TableNames`).
+    pipeline_arn
+        ARN of the photo-pipeline state machine that ingest starts (``PIXELLIFT_PIPELINE_ARN``).
+    max_concurrency
+        Items of a batch processed at once: the Map state's concurrency
+        (``PIXELLIFT_MAX_CONCURRENCY``).
+    price_per_item_minor, currency
+        Flat placeholder price per processed item in minor units, and its currency
+        (``PIXELLIFT_PRICE_PER_ITEM``, ``PIXELLIFT_CURRENCY``).
+    workspace
+        Workspace the CLI works in (``PIXELLIFT_WORKSPACE``).
+    functions_dir, statemachines_dir
+        Where the local runtime finds the Lambda handlers and the ASL files
+        (``PIXELLIFT_FUNCTIONS_DIR``, ``PIXELLIFT_STATEMACHINES_DIR``; default: the repository).
     """
 
     model_dir: Path
@@ -41,6 +93,18 @@ class Settings:
     segmentation_model: str = "u2netp"
     max_pixels: int = DEFAULT_MAX_PIXELS
     threads: int = 0
+    region: str = "us-east-1"
+    endpoint_url: str | None = None
+    drop_bucket: str = "pixellift-drop"
+    output_bucket: str = "pixellift-output"
+    tables: TableNames = TableNames.from_env({})
+    pipeline_arn: str | None = None
+    max_concurrency: int = 4
+    price_per_item_minor: int = 5
+    currency: str = "USD"
+    workspace: str = "local"
+    functions_dir: Path | None = None
+    statemachines_dir: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -53,4 +117,16 @@ class Settings:
             segmentation_model=env.get("PIXELLIFT_SEGMENTATION_MODEL", "u2netp"),
             max_pixels=int(env.get("PIXELLIFT_MAX_PIXELS", str(DEFAULT_MAX_PIXELS))),
             threads=int(env.get("PIXELLIFT_THREADS", "0")),
+            region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1")),
+            endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+            drop_bucket=env.get("PIXELLIFT_DROP_BUCKET", "pixellift-drop"),
+            output_bucket=env.get("PIXELLIFT_OUTPUT_BUCKET", "pixellift-output"),
+            tables=TableNames.from_env(env),
+            pipeline_arn=env.get("PIXELLIFT_PIPELINE_ARN") or None,
+            max_concurrency=int(env.get("PIXELLIFT_MAX_CONCURRENCY", "4")),
+            price_per_item_minor=int(env.get("PIXELLIFT_PRICE_PER_ITEM", "5")),
+            currency=env.get("PIXELLIFT_CURRENCY", "USD"),
+            workspace=env.get("PIXELLIFT_WORKSPACE", "local"),
+            functions_dir=_optional_path(env, "PIXELLIFT_FUNCTIONS_DIR"),
+            statemachines_dir=_optional_path(env, "PIXELLIFT_STATEMACHINES_DIR"),
         )

@@ -9,9 +9,11 @@ from typing import Annotated
 import typer
 
 from pixellift.cli.check_command import check
+from pixellift.cli.endpoint_command import endpoint_app
 from pixellift.cli.fix_command import plan_fix_all, print_report, resolve_preset, run_fix
 from pixellift.cli.progress import stderr
 from pixellift.cli.rules_command import rules_app
+from pixellift.cli.run_command import run
 from pixellift.cli.segment_command import print_segment_report, run_segment
 from pixellift.core.errors import PhotoPipelineError
 from pixellift.core.pipeline.presets import builtin_preset_names, load_preset
@@ -72,7 +74,9 @@ def fix(
 
 
 app.command()(check)
+app.command()(run)
 app.add_typer(rules_app, name="rules")
+app.add_typer(endpoint_app, name="endpoint")
 
 
 @app.command()

@@ -103,5 +103,9 @@ class SubjectNotFoundError(PermanentError):
     """Segmentation found no product in the photo."""
 
 
+class ModelEndpointRequestError(PermanentError):
+    """A model endpoint rejected a request for a reason retrying cannot cure."""
+
+
 class ModelEndpointUnavailableError(TransientError):
     """A model endpoint did not answer in time or refused the request."""

@@ -1,0 +1,1 @@
+"""The stacks of one PixelLift environment: pipeline and model endpoints."""

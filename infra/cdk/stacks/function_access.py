@@ -1,0 +1,161 @@
+"""What each pipeline function may touch: tables, buckets, endpoints, e-mail, executions.
+
+One declarative table keeps least privilege reviewable: a function gets item-level DynamoDB
+actions on the tables it names (no Scan, no table-level actions), object-level S3 actions on the
+buckets it names, ``sagemaker:InvokeEndpoint`` on the endpoints of the models it calls,
+``ses:SendEmail`` on the one sender identity, and ``states:StartExecution`` on the one pipeline
+machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from ..constructs.photo_function import PhotoFunction
+from ..constructs.storage import PhotoStorage
+
+TABLE_READ: Final = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+)
+TABLE_WRITE: Final = (
+    *TABLE_READ,
+    "dynamodb:BatchWriteItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+)
+OBJECT_READ: Final = ("s3:GetObject",)
+OBJECT_WRITE: Final = ("s3:GetObject", "s3:PutObject")
+
+
+@dataclass(frozen=True)
+class FunctionAccess:
+    """Resources one function may use.
+
+    Parameters
+    ----------
+    reads, writes
+        Table names read, and read and written.
+    drop, output
+        Access to the drop and output buckets: ``""``, ``"r"`` or ``"rw"``.
+    list_output
+        May list the output bucket (to build manifests and reports).
+    models
+        Model endpoints the function invokes.
+    sends_email
+        May send mail from the SES identity.
+    starts_pipeline
+        May start executions of the batch state machine.
+    """
+
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    drop: str = ""
+    output: str = ""
+    list_output: bool = False
+    models: tuple[str, ...] = ()
+    sends_email: bool = False
+    starts_pipeline: bool = False
+
+
+FUNCTION_ACCESS: Final = {
+    "ingest": FunctionAccess(
+        reads=("workspaces", "presets"),
+        writes=("batches", "items", "audit"),
+        drop="r",
+        starts_pipeline=True,
+    ),
+    "resolve_rules": FunctionAccess(
+        reads=("workspaces", "presets", "policies"), writes=("batches", "items")
+    ),
+    "process": FunctionAccess(
+        reads=("workspaces",),
+        writes=("batches", "items", "outputs"),
+        drop="r",
+        output="rw",
+        models=("segmentation", "matting"),
+    ),
+    "compliance_gate": FunctionAccess(
+        reads=("batches", "policies", "outputs"), writes=("items",), output="r", models=("ocr",)
+    ),
+    "billing": FunctionAccess(
+        reads=("workspaces",), writes=("batches", "items", "ledger", "audit"), sends_email=True
+    ),
+    "publish": FunctionAccess(
+        reads=("workspaces", "outputs", "ledger"),
+        writes=("batches", "items", "audit"),
+        output="rw",
+        list_output=True,
+        sends_email=True,
+    ),
+    "policy_sync": FunctionAccess(
+        reads=("workspaces", "presets"),
+        writes=("policies", "audit"),
+        output="rw",
+        sends_email=True,
+    ),
+}
+"""Access of every function under ``functions/``; the keys are the folder names."""
+
+IMAGING_FUNCTIONS: Final = frozenset({"process", "compliance_gate"})
+"""Functions that decode and transform full-size photos: they get the imaging memory and timeout."""
+
+
+@dataclass(frozen=True)
+class AccessTargets:
+    """The resources of one environment that access is granted on.
+
+    Parameters
+    ----------
+    storage
+        Buckets and tables.
+    sender_arn
+        ARN of the SES identity.
+    pipeline_arn
+        ARN of the batch state machine.
+    endpoint_arns
+        Model name -> ARN of its SageMaker endpoint.
+    """
+
+    storage: PhotoStorage
+    sender_arn: str
+    pipeline_arn: str
+    endpoint_arns: Mapping[str, str]
+
+
+def table_arns(storage: PhotoStorage, names: tuple[str, ...]) -> list[str]:
+    """ARNs of the named tables, with the one index that queries may use (``by_workspace``)."""
+    arns: list[str] = []
+    for name in names:
+        table = storage.tables[name]
+        arns.append(table.table_arn)
+        if name == "batches":
+            arns.append(f"{table.table_arn}/index/by_workspace")
+    return arns
+
+
+def grant(fn: PhotoFunction, access: FunctionAccess, targets: AccessTargets) -> None:
+    """Add to ``fn``'s role exactly the statements ``access`` calls for."""
+    storage = targets.storage
+    if access.reads:
+        fn.allow(TABLE_READ, table_arns(storage, access.reads))
+    if access.writes:
+        fn.allow(TABLE_WRITE, table_arns(storage, access.writes))
+    buckets = ((storage.drop_bucket, access.drop), (storage.output_bucket, access.output))
+    for bucket, mode in buckets:
+        if mode:
+            fn.allow(OBJECT_WRITE if "w" in mode else OBJECT_READ, [bucket.arn_for_objects("*")])
+    if access.drop:
+        fn.allow(["s3:ListBucket"], [storage.drop_bucket.bucket_arn])
+    if access.list_output:
+        fn.allow(["s3:ListBucket"], [storage.output_bucket.bucket_arn])
+    if access.models:
+        fn.allow(["sagemaker:InvokeEndpoint"], [targets.endpoint_arns[m] for m in access.models])
+    if access.sends_email:
+        fn.allow(["ses:SendEmail", "ses:SendRawEmail"], [targets.sender_arn])
+    if access.starts_pipeline:
+        fn.allow(["states:StartExecution"], [targets.pipeline_arn])

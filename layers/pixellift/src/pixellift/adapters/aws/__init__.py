@@ -1,0 +1,1 @@
+"""AWS adapters: S3, DynamoDB (pynamodb) and Step Functions behind the core's ports."""

@@ -1,0 +1,112 @@
+"""Settle Item: debit a finished item once, or record why an item failed (and charge nothing).
+
+The debit goes through the :class:`~pixellift.core.ports.Billing` port with an idempotency key
+made of the workspace and the output's content key: a retried task, a resumed run, or the same
+photo sent again with the same recipe is charged once.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pixellift.core.contracts.records import ChargeRequest, ItemRecord, ItemStatus
+from pixellift.core.contracts.tasks import SettleOutput, SettleTask, TaskError
+from pixellift.core.errors import PermanentError
+from pixellift.core.pipeline.deps import PipelineDeps, load_item, save_item
+from pixellift.core.pipeline.item_state import advance
+
+MAX_MESSAGE = 1000
+
+
+def charge_key(workspace_id: str, content_key: str) -> str:
+    """The idempotency key of the debit for one output.
+
+    Examples
+    --------
+    >>> charge_key("acme", "c-12ab")
+    'charge:acme:c-12ab'
+    """
+    return f"charge:{workspace_id}:{content_key}"
+
+
+def error_message(error: TaskError) -> str:
+    """The readable message of a Catch's error (Lambda puts a JSON document in ``Cause``).
+
+    Examples
+    --------
+    >>> error_message(TaskError(Error="CorruptImageError",
+    ...     Cause='{"errorMessage": "a.jpg: truncated", "errorType": "CorruptImageError"}'))
+    'a.jpg: truncated'
+    >>> error_message(TaskError(Error="States.Timeout"))
+    'States.Timeout'
+    """
+    cause = error.cause or error.error
+    try:
+        parsed = json.loads(cause)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict) and isinstance(parsed.get("errorMessage"), str):
+        cause = parsed["errorMessage"]
+    return cause[:MAX_MESSAGE]
+
+
+def _result(item: ItemRecord, *, newly_charged: bool) -> SettleOutput:
+    return SettleOutput(
+        batch_id=item.batch_id,
+        item_id=item.item_id,
+        status=item.status,
+        charged_minor=item.charged_minor,
+        newly_charged=newly_charged,
+    )
+
+
+def record_failure(item: ItemRecord, error: TaskError, deps: PipelineDeps) -> SettleOutput:
+    """Mark the item failed with the error's name and message; a settled item is left alone."""
+    if item.status in {ItemStatus.CHARGED, ItemStatus.FAILED}:
+        return _result(item, newly_charged=False)
+    failed = advance(
+        item,
+        ItemStatus.FAILED,
+        error_kind=error.error,
+        error_message=error_message(error),
+        updated_at=deps.clock.now(),
+    )
+    return _result(save_item(deps, failed), newly_charged=False)
+
+
+def settle_item(task: SettleTask, deps: PipelineDeps) -> SettleOutput:
+    """Charge a decided item, or record a failed one.
+
+    Raises
+    ------
+    PermanentError
+        Charging an item that has not been through the Compliance Gate.
+    """
+    item = load_item(deps, task.batch_id, task.item_id)
+    if task.outcome == "fail":
+        return record_failure(item, task.error or TaskError(Error="UnknownError", Cause=None), deps)
+    if item.status is ItemStatus.CHARGED:
+        return _result(item, newly_charged=False)
+    if item.status is not ItemStatus.GATED or item.content_key is None:
+        msg = f"{item.name}: cannot charge an item that is {item.status}"
+        raise PermanentError(msg)
+    charge = deps.billing.debit(
+        ChargeRequest(
+            workspace_id=task.workspace_id,
+            idempotency_key=charge_key(task.workspace_id, item.content_key),
+            batch_id=item.batch_id,
+            item_id=item.item_id,
+            description=f"{item.name}: processed",
+        )
+    )
+    # A key charged for another item (the same photo and recipe in an earlier batch) costs
+    # nothing now; one charged for this item (a retry after a crash) keeps its amount.
+    own = (charge.batch_id, charge.item_id) == (item.batch_id, item.item_id)
+    charged = advance(
+        item,
+        ItemStatus.CHARGED,
+        charge_id=charge.entry_id,
+        charged_minor=charge.amount_minor if own else 0,
+        updated_at=deps.clock.now(),
+    )
+    return _result(save_item(deps, charged), newly_charged=charge.created)

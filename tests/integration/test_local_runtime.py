@@ -1,0 +1,113 @@
+"""The whole chain on the local runtime: the real ASL, the real handlers, moto underneath."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+from pixellift.adapters.clock import SystemClock
+from pixellift.adapters.local.runtime import LocalRuntime
+from pixellift.adapters.settings import Settings
+from pixellift.core.contracts.records import BatchStatus, ItemStatus, Workspace
+from pixellift.core.contracts.tasks import IngestRequest
+from pixellift.core.pipeline.autofix import FixServices
+
+from tests.fakes.photos import product_photo
+from tests.integration.batches import TIMEOUT_S, items, ledger, put_photos, run, wait
+
+FAST = FixServices(segmenter=None, clock=SystemClock())
+NOW = datetime(2026, 11, 26, tzinfo=UTC)
+PHOTOS = {
+    "a.jpg": product_photo(shade=40),
+    "b.jpg": product_photo(shade=90),
+    "bad.jpg": b"not a photo",
+}
+
+
+def test_batch_runs_through_the_state_machine_with_partial_success(settings: Settings) -> None:
+    # GIVEN two photos and a file that is not one, in the local drop bucket
+    with LocalRuntime(settings, fix=FAST) as runtime:
+        # WHEN the batch is ingested and its execution runs
+        batch, state = run(runtime, PHOTOS)
+        entered = runtime.states_entered(batch.execution_arn or "")
+        by_name = items(runtime, batch.batch_id)
+        charges = ledger(runtime)
+        published = {o.key for o in runtime.deps.outputs.list(f"acme/{batch.batch_id}/")}
+
+    # THEN the execution succeeds and reports the failure without failing the batch
+    assert state.status == "SUCCEEDED" and state.output is not None
+    assert (state.output["total"], state.output["failed"], state.output["status"]) == (
+        3,
+        1,
+        "PARTIAL",
+    )
+    assert entered[0] == "Resolve Rules" and entered[-1] == "Publish Outputs"
+    assert entered.count("Process Photo") == 3 and entered.count("Record Failure") == 1
+    # AND each photo was processed once and charged once; the bad file failed with its cause
+    assert {n: (i.status, i.attempts) for n, i in by_name.items()} == {
+        "a.jpg": (ItemStatus.CHARGED, 1),
+        "b.jpg": (ItemStatus.CHARGED, 1),
+        "bad.jpg": (ItemStatus.FAILED, 1),
+    }
+    assert by_name["bad.jpg"].error_kind == "UnsupportedImageFormatError"
+    assert sorted(charges) == sorted(
+        f"charge:acme:{by_name[n].content_key}" for n in ("a.jpg", "b.jpg")
+    )
+    # AND the manifest, the report and both images are published
+    prefix = f"acme/{batch.batch_id}/"
+    assert {prefix + "manifest.json", prefix + "report.csv"} <= published
+    assert sum(k.endswith(".jpg") and "/steps/" not in k for k in published) == 2
+
+
+def test_finished_batch_is_not_run_again_after_a_restart(settings: Settings) -> None:
+    # GIVEN a batch finished by one runtime, whose state persisted under the state folder
+    with LocalRuntime(settings, fix=FAST) as runtime:
+        first, _ = run(runtime, PHOTOS)
+        manifest_key = f"acme/{first.batch_id}/manifest.json"
+
+    # WHEN a new runtime (a new process) gets the same folder again
+    with LocalRuntime(settings, fix=FAST) as runtime:
+        again, state = run(runtime, PHOTOS)
+        charges = ledger(runtime)
+        manifest = json.loads(runtime.deps.outputs.get(manifest_key))
+
+    # THEN it names the finished batch, starts nothing, and the restored state is complete
+    assert again.batch_id == first.batch_id and again.execution_arn is None
+    assert state.status == "NONE" and again.status is BatchStatus.PARTIAL
+    assert len(charges) == 2 and manifest["summary"]["total"] == 3
+
+
+def test_interrupted_batch_resumes_without_redoing_or_recharging(settings: Settings) -> None:
+    # GIVEN a run stopped after its first item was charged (one photo processed at a time)
+    photos = {f"p{i}.jpg": product_photo(shade=30 + 20 * i) for i in range(4)}
+    with LocalRuntime(settings, fix=FAST) as runtime:
+        runtime.deps.workspaces.create(Workspace(workspace_id="acme", name="Acme", created_at=NOW))
+        put_photos(runtime.deps.drop, photos)
+        request = IngestRequest(
+            workspace_id="acme", marketplace="amazon", prefix="acme/run/", max_concurrency=1
+        )
+        batch = runtime.ingest(request).batches[0]
+        assert batch.execution_arn is not None
+        deadline = time.monotonic() + TIMEOUT_S
+        while not any(
+            i.status is ItemStatus.CHARGED for i in items(runtime, batch.batch_id).values()
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        runtime.stop(batch.execution_arn)
+        wait(runtime, batch.execution_arn)
+        before = items(runtime, batch.batch_id)
+
+    # WHEN the same photos are run again (with resume) in a new runtime
+    with LocalRuntime(settings, fix=FAST) as runtime:
+        resumed, state = run(runtime, photos, workers=1)
+        after = items(runtime, resumed.batch_id)
+        charges = ledger(runtime)
+
+    # THEN the second run finishes the batch: every item charged once, finished ones untouched
+    assert resumed.execution_name == f"{batch.batch_id}-r2" and state.status == "SUCCEEDED"
+    assert all(i.status is ItemStatus.CHARGED for i in after.values())
+    assert len(charges) == len(set(charges)) == 4
+    done_before = [n for n, i in before.items() if i.status is ItemStatus.CHARGED]
+    assert done_before and all(after[n].version == before[n].version for n in done_before)
