@@ -29,6 +29,7 @@ from pixellift.core.contracts.records import ItemRecord, ItemStatus, Workspace
 from pixellift.core.contracts.tasks import IngestedBatch, IngestRequest
 from pixellift.core.errors import PhotoPipelineError
 from pixellift.core.pipeline.keys import batch_prefix, digest_of
+from pixellift.core.policy.schema import Role
 
 POLL_SECONDS = 0.5
 ITEMS_PER_POLL_SECOND = 250
@@ -151,13 +152,13 @@ def run(
     marketplace: Annotated[str, typer.Option("--marketplace", "-m", help="Rule pack.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
     preset: Annotated[str, typer.Option(help="Base preset, fitted to the rules.")] = "amazon-main",
-    role: Annotated[str, typer.Option(help="Image role: main or secondary.")] = "main",
+    role: Annotated[Role, typer.Option(help="Image role.")] = Role.MAIN,
     category: Annotated[str | None, typer.Option(help="Product category.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Photos processed at once.")] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest on stdout.")] = False,
 ) -> None:
     """Run the whole serverless chain locally on a folder of photos (resumable)."""
-    request: dict[str, Any] = {"marketplace": marketplace, "preset": preset, "role": role}
+    request: dict[str, Any] = {"marketplace": marketplace, "preset": preset, "role": str(role)}
     request |= {"category": category, "max_concurrency": workers}
     try:
         manifest = run_batch(photos, out, request, Settings.from_env(os.environ))
