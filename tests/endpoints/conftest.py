@@ -19,7 +19,7 @@ from pixellift.adapters.endpoint.server import EndpointServer
 from pixellift.adapters.local.onnx_models import OnnxSegmenter
 from pixellift.core.imaging.segmentation import U2NETP_SPEC
 
-from tests.endpoints.onnx_identity import write_identity_model
+from tests.fakes.onnx_models import write_identity_model
 
 
 class FakeClock:

@@ -22,49 +22,7 @@ from pixellift.core.imaging.segmentation import (
     mask_confidence,
 )
 
-# A hand-encoded ONNX protobuf, so the adapter is tested on real sessions without the `onnx`
-# package: one Identity node from a float tensor "image" to "mask". Field numbers follow
-# onnx.proto (ModelProto, GraphProto, NodeProto, ValueInfoProto, TypeProto, TensorShapeProto).
-_FLOAT = 1
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-
-def _field(number: int, payload: bytes | int) -> bytes:
-    if isinstance(payload, int):
-        return _varint(number << 3) + _varint(payload)
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
-
-
-def _value_info(name: str, dims: list[int | str]) -> bytes:
-    shape = b"".join(
-        _field(1, _field(1, d) if isinstance(d, int) else _field(2, d.encode())) for d in dims
-    )
-    tensor_type = _field(1, _FLOAT) + _field(2, shape)
-    return _field(1, name.encode()) + _field(2, _field(1, tensor_type))
-
-
-def identity_model(path: Path, dims: list[int | str]) -> Path:
-    """Write an ONNX model whose output is its input: channel 0 of the prepared image."""
-    node = _field(1, b"image") + _field(2, b"mask") + _field(3, b"id") + _field(4, b"Identity")
-    graph = (
-        _field(1, node)
-        + _field(2, b"identity")
-        + _field(11, _value_info("image", dims))
-        + _field(12, _value_info("mask", dims))
-    )
-    opset = _field(1, b"") + _field(2, 13)
-    path.write_bytes(
-        _field(1, 8) + _field(2, b"pixellift-tests") + _field(7, graph) + _field(8, opset)
-    )
-    return path
+from tests.fakes.onnx_models import identity_model
 
 
 def bright_disc(rows: int = 90, cols: int = 120) -> tuple[np.ndarray, np.ndarray]:
