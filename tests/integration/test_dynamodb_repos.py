@@ -26,7 +26,10 @@ from pixellift.core.contracts.records import (
     PresetVersion,
     Workspace,
 )
-from pixellift.core.errors import PermanentError, TransientError
+from pixellift.core.errors import (
+    StoreRequestError,
+    StoreUnavailableError,
+)
 
 from tests.fakes.pipeline import TickingClock
 
@@ -175,11 +178,11 @@ def _client_error(code: str, status: int) -> ClientError:
 @pytest.mark.parametrize(
     ("code", "status", "kind"),
     [
-        ("ProvisionedThroughputExceededException", 400, TransientError),
-        ("ThrottlingException", 400, TransientError),
-        ("InternalServerError", 500, TransientError),
-        ("ValidationException", 400, PermanentError),
-        ("ResourceNotFoundException", 400, PermanentError),
+        ("ProvisionedThroughputExceededException", 400, StoreUnavailableError),
+        ("ThrottlingException", 400, StoreUnavailableError),
+        ("InternalServerError", 500, StoreUnavailableError),
+        ("ValidationException", 400, StoreRequestError),
+        ("ResourceNotFoundException", 400, StoreRequestError),
     ],
 )
 def test_sdk_errors_become_transient_or_permanent(

@@ -103,6 +103,58 @@ class SubjectNotFoundError(PermanentError):
     """Segmentation found no product in the photo."""
 
 
+class InvalidEventError(PermanentError):
+    """An event or task payload does not match its contract."""
+
+
+class UnknownWorkspaceError(PermanentError):
+    """The request names a workspace that does not exist."""
+
+
+class EmptyBatchError(PermanentError):
+    """A batch request found no photos to process."""
+
+
+class BatchTooLargeError(PermanentError):
+    """A batch request holds more photos than one batch may."""
+
+
+class RecordNotFoundError(PermanentError):
+    """A stored record the step needs does not exist."""
+
+
+class BatchNotFoundError(RecordNotFoundError):
+    """No batch has the given id."""
+
+
+class ItemNotFoundError(RecordNotFoundError):
+    """No item has the given batch and item id."""
+
+
+class ObjectNotFoundError(PermanentError):
+    """No stored object has the given key."""
+
+
+class IllegalTransitionError(PermanentError):
+    """A step was asked to move a record to a state its current state does not allow."""
+
+
+class MissingConfigurationError(PermanentError):
+    """A setting the adapter needs is not configured."""
+
+
+class StoreRequestError(PermanentError):
+    """A storage or AWS service refused a request for a reason retrying cannot cure."""
+
+
+class ConcurrentUpdateError(TransientError):
+    """A conditional write lost a race with another writer; re-reading and retrying cures it."""
+
+
+class StoreUnavailableError(TransientError):
+    """A storage or AWS service call failed in a way a retry may cure (throttling, 5xx)."""
+
+
 class ModelEndpointRequestError(PermanentError):
     """A model endpoint rejected a request for a reason retrying cannot cure."""
 

@@ -13,7 +13,10 @@ from typing import Final
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError
 from pynamodb.exceptions import PynamoDBException
 
-from pixellift.core.errors import PermanentError, TransientError
+from pixellift.core.errors import (
+    StoreRequestError,
+    StoreUnavailableError,
+)
 
 TRANSIENT_CODES: Final = frozenset(
     {
@@ -66,6 +69,6 @@ def translated(what: str) -> Iterator[None]:
     try:
         yield
     except (ClientError, BotoCoreError, PynamoDBException) as exc:
-        kind = TransientError if is_transient(exc) else PermanentError
+        kind = StoreUnavailableError if is_transient(exc) else StoreRequestError
         code = error_code(exc) or type(exc).__name__
         raise kind(f"{what}: {code}: {exc}") from exc

@@ -13,7 +13,7 @@ from pixellift.adapters.aws.dynamodb_models import Tables
 from pixellift.adapters.aws.dynamodb_repos import conditional_put
 from pixellift.adapters.aws.errors import translated
 from pixellift.core.contracts.records import Charge, ChargeRequest
-from pixellift.core.errors import TransientError
+from pixellift.core.errors import ConcurrentUpdateError
 from pixellift.core.ports import WallClock
 
 
@@ -71,7 +71,7 @@ class DynamoLedgerBilling:
         stored = self.get(request.workspace_id, request.idempotency_key)
         if stored is None:
             msg = f"ledger entry {request.idempotency_key} exists but cannot be read yet"
-            raise TransientError(msg)
+            raise ConcurrentUpdateError(msg)
         return stored.model_copy(update={"created": False})
 
     def get(self, workspace_id: str, entry_id: str) -> Charge | None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from pixellift.adapters.aws.errors import error_code, translated
-from pixellift.core.errors import PermanentError
+from pixellift.core.errors import ObjectNotFoundError, PermanentError
 from pixellift.core.ports import StoredObject
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ class S3ObjectStore:
         except PermanentError as exc:
             if error_code(exc.__cause__ or exc) in _MISSING:
                 msg = f"s3://{self.bucket}/{key}: no such object"
-                raise PermanentError(msg) from exc
+                raise ObjectNotFoundError(msg) from exc
             raise
 
     def put(self, key: str, data: bytes, *, content_type: str) -> None:

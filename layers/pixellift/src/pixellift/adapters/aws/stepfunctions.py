@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pixellift.adapters.aws.errors import error_code, translated
-from pixellift.core.errors import PermanentError
+from pixellift.core.errors import MissingConfigurationError, PermanentError
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
@@ -32,7 +32,7 @@ class StepFunctionsStarter:
         """Start (or find) the execution named ``name``; return its ARN."""
         if self._arn is None:
             msg = "PIXELLIFT_PIPELINE_ARN is not set: no state machine to start"
-            raise PermanentError(msg)
+            raise MissingConfigurationError(msg)
         try:
             with translated(f"execution {name}"):
                 return self._client.start_execution(

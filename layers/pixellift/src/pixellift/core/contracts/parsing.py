@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from pixellift.core.errors import PermanentError
+from pixellift.core.errors import InvalidEventError
 
 T = TypeVar("T")
 
@@ -38,4 +38,4 @@ def parse_payload(contract: TypeAdapter[T], payload: Any, what: str) -> T:
             for err in exc.errors()
         )
         msg = f"{what}: {problems}"
-        raise PermanentError(msg) from exc
+        raise InvalidEventError(msg) from exc

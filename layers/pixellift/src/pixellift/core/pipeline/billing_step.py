@@ -11,7 +11,7 @@ import json
 
 from pixellift.core.contracts.records import ChargeRequest, ItemRecord, ItemStatus
 from pixellift.core.contracts.tasks import SettleOutput, SettleTask, TaskError
-from pixellift.core.errors import PermanentError
+from pixellift.core.errors import IllegalTransitionError
 from pixellift.core.pipeline.deps import PipelineDeps, load_item, save_item
 from pixellift.core.pipeline.item_state import advance
 
@@ -89,7 +89,7 @@ def settle_item(task: SettleTask, deps: PipelineDeps) -> SettleOutput:
         return _result(item, newly_charged=False)
     if item.status is not ItemStatus.GATED or item.content_key is None:
         msg = f"{item.name}: cannot charge an item that is {item.status}"
-        raise PermanentError(msg)
+        raise IllegalTransitionError(msg)
     charge = deps.billing.debit(
         ChargeRequest(
             workspace_id=task.workspace_id,

@@ -6,7 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pixellift.core.contracts.records import BatchRecord, ItemRecord, RunPlan
-from pixellift.core.errors import PermanentError, TransientError
+from pixellift.core.errors import (
+    BatchNotFoundError,
+    ConcurrentUpdateError,
+    IllegalTransitionError,
+    ItemNotFoundError,
+)
 from pixellift.core.pipeline.autofix import FixServices
 from pixellift.core.ports import (
     BatchRepository,
@@ -51,7 +56,7 @@ def load_batch(deps: PipelineDeps, batch_id: str) -> BatchRecord:
     batch = deps.batches.get(batch_id)
     if batch is None:
         msg = f"batch {batch_id} does not exist"
-        raise PermanentError(msg)
+        raise BatchNotFoundError(msg)
     return batch
 
 
@@ -60,7 +65,7 @@ def load_item(deps: PipelineDeps, batch_id: str, item_id: str) -> ItemRecord:
     item = deps.items.get(batch_id, item_id)
     if item is None:
         msg = f"item {batch_id}/{item_id} does not exist"
-        raise PermanentError(msg)
+        raise ItemNotFoundError(msg)
     return item
 
 
@@ -68,7 +73,7 @@ def require_plan(batch: BatchRecord) -> RunPlan:
     """The batch's plan; items are only processed after Resolve Rules stored it."""
     if batch.plan is None:
         msg = f"batch {batch.batch_id} has no plan: Resolve Rules has not run"
-        raise PermanentError(msg)
+        raise IllegalTransitionError(msg)
     return batch.plan
 
 
@@ -85,7 +90,7 @@ def save_item(deps: PipelineDeps, item: ItemRecord) -> ItemRecord:
     stored = deps.items.replace(item)
     if stored is None:
         msg = f"item {item.batch_id}/{item.item_id} changed concurrently; retrying"
-        raise TransientError(msg)
+        raise ConcurrentUpdateError(msg)
     return stored
 
 
@@ -94,5 +99,5 @@ def save_batch(deps: PipelineDeps, batch: BatchRecord) -> BatchRecord:
     stored = deps.batches.replace(batch)
     if stored is None:
         msg = f"batch {batch.batch_id} changed concurrently; retrying"
-        raise TransientError(msg)
+        raise ConcurrentUpdateError(msg)
     return stored

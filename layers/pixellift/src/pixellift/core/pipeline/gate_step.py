@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pixellift.core.contracts.records import FindingSummary, ItemRecord, ItemStatus
 from pixellift.core.contracts.tasks import GateOutput, ItemTask
-from pixellift.core.errors import PermanentError
+from pixellift.core.errors import IllegalTransitionError
 from pixellift.core.pipeline.deps import (
     PipelineDeps,
     load_item,
@@ -54,7 +54,7 @@ def check_compliance(task: ItemTask, deps: PipelineDeps) -> GateOutput:
         return _result(item)
     if item.status is not ItemStatus.PROCESSED or item.output_key is None:
         msg = f"{item.name}: cannot check compliance of an item that is {item.status}"
-        raise PermanentError(msg)
+        raise IllegalTransitionError(msg)
     started = deps.clock.now()
     rules = compiled_rules(plan)
     name = f"{item.stem}{item.extension or ''}"

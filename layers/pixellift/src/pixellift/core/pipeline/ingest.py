@@ -22,7 +22,13 @@ from pixellift.core.contracts.tasks import (
     IngestResponse,
     SourceObject,
 )
-from pixellift.core.errors import PermanentError
+from pixellift.core.errors import (
+    BatchNotFoundError,
+    BatchTooLargeError,
+    EmptyBatchError,
+    InvalidEventError,
+    UnknownWorkspaceError,
+)
 from pixellift.core.pipeline.deps import PipelineDeps, save_batch
 from pixellift.core.pipeline.keys import batch_id_for, item_id_for, unique_stems
 
@@ -61,7 +67,7 @@ def requests_from_notification(event: S3Notification) -> list[IngestRequest]:
         parts = key.split("/", 2)
         if len(parts) < _DROP_KEY_PARTS or not all(parts):
             msg = f"{key}: drop-folder keys are <workspace>/<marketplace>/<file>"
-            raise PermanentError(msg)
+            raise InvalidEventError(msg)
         obj = SourceObject(key=key, etag=record.s3.object.etag, size=record.s3.object.size)
         groups[(parts[0], parts[1])].append(obj)
     return [
@@ -89,10 +95,10 @@ def _objects(request: IngestRequest, deps: PipelineDeps) -> list[SourceObject]:
         ]
     if not objects:
         msg = f"no photos under {request.prefix!r} in the drop bucket"
-        raise PermanentError(msg)
+        raise EmptyBatchError(msg)
     if len(objects) > MAX_ITEMS_PER_BATCH:
         msg = f"{len(objects)} photos: a batch holds at most {MAX_ITEMS_PER_BATCH}"
-        raise PermanentError(msg)
+        raise BatchTooLargeError(msg)
     return sorted(objects, key=lambda o: o.key)
 
 
@@ -112,7 +118,7 @@ def ingest_batch(request: IngestRequest, deps: PipelineDeps) -> IngestedBatch:
     """
     if deps.workspaces.get(request.workspace_id) is None:
         msg = f"workspace {request.workspace_id} does not exist"
-        raise PermanentError(msg)
+        raise UnknownWorkspaceError(msg)
     objects = _objects(request, deps)
     recipe = [request.workspace_id, request.marketplace, request.role]
     recipe += [request.category or "", request.preset]
@@ -146,7 +152,7 @@ def ingest_batch(request: IngestRequest, deps: PipelineDeps) -> IngestedBatch:
     batch = deps.batches.get(batch_id)
     if batch is None:
         msg = f"batch {batch_id} vanished while it was being ingested"
-        raise PermanentError(msg)
+        raise BatchNotFoundError(msg)
     if batch.status in BATCH_DONE or (batch.runs > 0 and not request.resume):
         return _ingested(batch, created)
     return _start_run(batch, request, created, deps)

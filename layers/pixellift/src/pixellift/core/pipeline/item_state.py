@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from pixellift.core.contracts.records import ItemRecord, ItemStatus
-from pixellift.core.errors import PermanentError
+from pixellift.core.errors import IllegalTransitionError
 
 S = ItemStatus
 
@@ -49,5 +49,5 @@ def advance(item: ItemRecord, target: ItemStatus, **changes: Any) -> ItemRecord:
     """
     if not can_move(item.status, target):
         msg = f"{item.batch_id}/{item.item_id}: cannot go from {item.status} to {target}"
-        raise PermanentError(msg)
+        raise IllegalTransitionError(msg)
     return item.model_copy(update={"status": target, **changes})

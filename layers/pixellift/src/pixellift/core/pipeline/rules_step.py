@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from pixellift.core.contracts.records import BatchRecord, RunPlan
 from pixellift.core.contracts.tasks import BatchTask, PlanSummary
-from pixellift.core.errors import InvalidRulePackError, TransientError
+from pixellift.core.errors import ConcurrentUpdateError, InvalidRulePackError
 from pixellift.core.pipeline.deps import PipelineDeps, load_batch
 from pixellift.core.pipeline.keys import digest_of
 from pixellift.core.pipeline.preset_schema import Preset
@@ -109,7 +109,7 @@ def resolve_rules(task: BatchTask, deps: PipelineDeps) -> PlanSummary:
         batch = stored or load_batch(deps, task.batch_id)
     if batch.plan is None:
         msg = f"batch {batch.batch_id}: plan not stored; retrying"
-        raise TransientError(msg)
+        raise ConcurrentUpdateError(msg)
     plan = batch.plan
     return PlanSummary(
         batch_id=batch.batch_id,
