@@ -133,6 +133,9 @@ def test_api_role_may_upload_to_drop_and_read_outputs(built: Built) -> None:
     # THEN uploads go to the drop bucket and downloads come from the output bucket
     assert "StorageDropBucket" in by_action["s3:PutObject"]
     assert "StorageOutputBucket" in by_action["s3:GetObject"]
+    # start lists the upload prefix in the drop bucket; outputs lists the output bucket
+    assert "StorageDropBucket" in by_action["s3:ListBucket"]
+    assert "StorageOutputBucket" in by_action["s3:ListBucket"]
 
 
 def test_stack_with_api_passes_aws_solutions_checks(built: Built) -> None:

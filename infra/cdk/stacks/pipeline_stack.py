@@ -231,7 +231,11 @@ class PipelineStack(Stack):
         )
         api.allow(["s3:PutObject"], [self.storage.drop_bucket.arn_for_objects("*")])
         api.allow(["s3:GetObject"], [self.storage.output_bucket.arn_for_objects("*")])
-        api.allow(["s3:ListBucket"], [self.storage.output_bucket.bucket_arn])
+        # Start lists what arrived under the batch's upload prefix; outputs lists published files.
+        api.allow(
+            ["s3:ListBucket"],
+            [self.storage.drop_bucket.bucket_arn, self.storage.output_bucket.bucket_arn],
+        )
         api.allow(["states:StartExecution"], [self.pipeline_arn])
         return api
 

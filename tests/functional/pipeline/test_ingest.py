@@ -156,3 +156,16 @@ def test_requests_from_notification_rejects_a_key_outside_the_layout() -> None:
     # WHEN / THEN the error names the key and the expected layout
     with pytest.raises(PermanentError, match="acme/photo.jpg: drop-folder keys are"):
         requests_from_notification(event)
+
+
+def test_requests_from_notification_skips_photos_uploaded_through_the_api() -> None:
+    # GIVEN a notification for an API upload (started by the API, not the trigger) and a drop
+    event = S3Notification.model_validate(
+        {"Records": [_record("api/acme/b-1/photo.jpg"), _record("acme/amazon/a.jpg")]}
+    )
+
+    # WHEN it is turned into ingest requests
+    requests = requests_from_notification(event)
+
+    # THEN only the drop-folder photo becomes a request
+    assert [[k.key for k in r.keys] for r in requests] == [["acme/amazon/a.jpg"]]

@@ -15,6 +15,7 @@ from pixellift.cli.progress import stderr
 from pixellift.cli.rules_command import rules_app
 from pixellift.cli.run_command import run
 from pixellift.cli.segment_command import print_segment_report, run_segment
+from pixellift.cli.serve_command import serve
 from pixellift.core.errors import PhotoPipelineError
 from pixellift.core.pipeline.presets import builtin_preset_names, load_preset
 from pixellift.core.policy.schema import Role
@@ -75,6 +76,7 @@ def fix(
 
 app.command()(check)
 app.command()(run)
+app.command()(serve)
 app.add_typer(rules_app, name="rules")
 app.add_typer(endpoint_app, name="endpoint")
 

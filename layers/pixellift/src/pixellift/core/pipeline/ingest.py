@@ -30,7 +30,7 @@ from pixellift.core.errors import (
     UnknownWorkspaceError,
 )
 from pixellift.core.pipeline.deps import PipelineDeps, save_batch
-from pixellift.core.pipeline.keys import batch_id_for, item_id_for, unique_stems
+from pixellift.core.pipeline.keys import API_UPLOAD_ROOT, batch_id_for, item_id_for, unique_stems
 
 IMAGE_SUFFIXES: Final = frozenset(
     {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif", ".bmp", ".gif"}
@@ -43,7 +43,8 @@ _DROP_KEY_PARTS = 3
 def requests_from_notification(event: S3Notification) -> list[IngestRequest]:
     """Group an S3 notification's objects into one request per workspace and marketplace.
 
-    Drop-folder keys are ``<workspace>/<marketplace>/<any path>``.
+    Drop-folder keys are ``<workspace>/<marketplace>/<any path>``. Photos uploaded through the
+    merchant API (under ``api/``) are started by the API's start call, not by the trigger.
 
     Raises
     ------
@@ -64,6 +65,8 @@ def requests_from_notification(event: S3Notification) -> list[IngestRequest]:
         if not record.event_name.startswith("ObjectCreated"):
             continue
         key = record.s3.object.decoded_key
+        if key.startswith(f"{API_UPLOAD_ROOT}/"):
+            continue
         parts = key.split("/", 2)
         if len(parts) < _DROP_KEY_PARTS or not all(parts):
             msg = f"{key}: drop-folder keys are <workspace>/<marketplace>/<file>"

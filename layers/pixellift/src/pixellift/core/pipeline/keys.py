@@ -12,6 +12,9 @@ import posixpath
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+API_UPLOAD_ROOT = "api"
+"""Drop-bucket prefix of photos uploaded through the merchant API; ingest's S3 trigger skips it."""
+
 _DIGEST_CHARS = 16
 
 
