@@ -15,25 +15,7 @@ from pixellift.core.errors import (
 )
 from pixellift.core.policy.measure import measure_image
 
-PURE = "background_purity[#FFFFFF~3]"
-BLUE = (30, 60, 160)
-
-
-def product_on(background=(255, 255, 255), size=(200, 200), box=(50, 40, 150, 160)) -> np.ndarray:
-    rgb = np.full((*size, 3), background, np.uint8)
-    top, left, bottom, right = box
-    rgb[top:bottom, left:right] = BLUE
-    return rgb
-
-
-def encode(array: np.ndarray, fmt: str = "PNG", **options) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(array).save(buf, fmt, **options)
-    return buf.getvalue()
-
-
-def measure(data: bytes, name: str = "photo.png", **kwargs):
-    return measure_image(data, name, **kwargs).values
+from tests.unit.policy.measuring import encode, measure, product_on
 
 
 def test_measure_reports_dimensions_of_the_file():

@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
-from PIL import Image
 from pixellift.core.policy.measure import measure_image
 from pixellift.core.policy.schema import BackgroundSpec
 
-PURE = "background_purity[#FFFFFF~3]"
-BLUE = (30, 60, 160)
-
-
-def product_on(background=(255, 255, 255), size=(200, 200), box=(50, 40, 150, 160)) -> np.ndarray:
-    rgb = np.full((*size, 3), background, np.uint8)
-    top, left, bottom, right = box
-    rgb[top:bottom, left:right] = BLUE
-    return rgb
-
-
-def encode(array: np.ndarray, fmt: str = "PNG", **options) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(array).save(buf, fmt, **options)
-    return buf.getvalue()
-
-
-def measure(data: bytes, name: str = "photo.png", **kwargs):
-    return measure_image(data, name, **kwargs).values
+from tests.unit.policy.measuring import PURE, encode, measure, product_on
 
 
 def test_pure_white_background_is_fully_pure():
