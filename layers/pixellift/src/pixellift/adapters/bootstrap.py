@@ -20,6 +20,7 @@ from pixellift.adapters.aws.ledger import DynamoLedgerBilling
 from pixellift.adapters.aws.s3_store import S3ObjectStore
 from pixellift.adapters.aws.stepfunctions import StepFunctionsStarter
 from pixellift.adapters.clock import SystemClock
+from pixellift.adapters.endpoint.targets import RemoteModels
 from pixellift.adapters.local.model_cache import ModelCache
 from pixellift.adapters.local.onnx_models import load_segmenter
 from pixellift.adapters.settings import Settings
@@ -27,6 +28,7 @@ from pixellift.adapters.system import UtcClock
 from pixellift.core.pipeline.autofix import FixServices
 from pixellift.core.pipeline.deps import PipelineDeps
 from pixellift.core.pipeline.policy_sync import PolicyDeps
+from pixellift.core.ports import Segmenter
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -37,12 +39,20 @@ if TYPE_CHECKING:
 def build_fix_services(settings: Settings) -> FixServices:
     """Services for the Auto-Fix pipeline: the configured segmenter and the system clock.
 
-    Cached per settings, so a process (a CLI run, a warm Lambda container) loads the model once.
+    The segmenter is the in-process ONNX model, or the remote endpoint that
+    ``segmentation_endpoint`` names (with retries and a circuit breaker). Cached per settings,
+    so a process (a CLI run, a warm Lambda container) loads the model once.
     """
-    segmenter = load_segmenter(
-        settings.segmentation_model, ModelCache(settings.model_dir), threads=settings.threads
-    )
-    return FixServices(segmenter=segmenter, clock=SystemClock(), max_pixels=settings.max_pixels)
+    clock = SystemClock()
+    segmenter: Segmenter
+    if settings.segmentation_endpoint is not None:
+        models = RemoteModels(clock, region_name=settings.region)
+        segmenter = models.segmenter(settings.segmentation_endpoint)
+    else:
+        segmenter = load_segmenter(
+            settings.segmentation_model, ModelCache(settings.model_dir), threads=settings.threads
+        )
+    return FixServices(segmenter=segmenter, clock=clock, max_pixels=settings.max_pixels)
 
 
 @cache

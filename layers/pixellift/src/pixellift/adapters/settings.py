@@ -14,6 +14,23 @@ DEFAULT_MAX_PIXELS = 120_000_000
 TABLES = ("workspaces", "presets", "batches", "items", "outputs", "ledger", "policies")
 
 
+def _endpoint_target(value: str | None) -> str | None:
+    """``http://…`` and ``sagemaker:<name>`` as given; a bare endpoint name is a SageMaker one.
+
+    Examples
+    --------
+    >>> _endpoint_target("pixellift-dev-segmentation"), _endpoint_target(""), _endpoint_target(None)
+    ('sagemaker:pixellift-dev-segmentation', None, None)
+    >>> _endpoint_target("http://127.0.0.1:8080")
+    'http://127.0.0.1:8080'
+    """
+    if not value:
+        return None
+    if value.startswith(("http://", "sagemaker:")):
+        return value
+    return f"sagemaker:{value}"
+
+
 def _default_home(env: Mapping[str, str]) -> Path:
     return Path(env.get("HOME", str(Path.home())))
 
@@ -60,6 +77,10 @@ class Settings:
     segmentation_model
         Model name from the registry or a path to an operator-supplied ONNX file
         (``PIXELLIFT_SEGMENTATION_MODEL``).
+    segmentation_endpoint
+        Where segmentation runs when not in-process (``PIXELLIFT_SEGMENTATION_ENDPOINT``):
+        ``http://host:port`` (``pixellift endpoint serve``) or ``sagemaker:<endpoint name>``; a bare
+        name, as CDK sets it, means a SageMaker endpoint. Unset: the model runs in-process.
     max_pixels
         Decompression-bomb limit in pixels (``PIXELLIFT_MAX_PIXELS``).
     threads
@@ -91,6 +112,7 @@ class Settings:
     model_dir: Path
     state_dir: Path
     segmentation_model: str = "u2netp"
+    segmentation_endpoint: str | None = None
     max_pixels: int = DEFAULT_MAX_PIXELS
     threads: int = 0
     region: str = "us-east-1"
@@ -115,6 +137,7 @@ class Settings:
             model_dir=Path(env.get("PIXELLIFT_MODEL_DIR", str(cache / "pixellift" / "models"))),
             state_dir=Path(env.get("PIXELLIFT_STATE_DIR", str(home / ".pixellift"))),
             segmentation_model=env.get("PIXELLIFT_SEGMENTATION_MODEL", "u2netp"),
+            segmentation_endpoint=_endpoint_target(env.get("PIXELLIFT_SEGMENTATION_ENDPOINT")),
             max_pixels=int(env.get("PIXELLIFT_MAX_PIXELS", str(DEFAULT_MAX_PIXELS))),
             threads=int(env.get("PIXELLIFT_THREADS", "0")),
             region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1")),
