@@ -161,3 +161,15 @@ class ModelEndpointRequestError(PermanentError):
 
 class ModelEndpointUnavailableError(TransientError):
     """A model endpoint did not answer in time or refused the request."""
+
+
+# --- Text Guard ---------------------------------------------------------------------------------
+
+
+# --- Exports ------------------------------------------------------------------------------------
+
+
+# --- Billing ------------------------------------------------------------------------------------
+
+
+# --- Governance ---------------------------------------------------------------------------------

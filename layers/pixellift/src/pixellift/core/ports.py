@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from pixellift.core.contracts.audit import AuditEvent
 from pixellift.core.contracts.ocr_reading import OcrReading
 from pixellift.core.contracts.records import (
     BatchRecord,
@@ -249,4 +250,12 @@ class ExecutionStarter(Protocol):
 
         Starting a name that exists with the same input returns the existing execution.
         """
+        ...
+
+
+class AuditSink(Protocol):
+    """Where every capability records its audit events (the governance ledger in production)."""
+
+    def record(self, event: AuditEvent) -> None:
+        """Append ``event`` to its workspace's log; never drops or reorders what it accepted."""
         ...
