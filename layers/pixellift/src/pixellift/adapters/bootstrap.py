@@ -23,12 +23,13 @@ from pixellift.adapters.clock import SystemClock
 from pixellift.adapters.endpoint.targets import RemoteModels
 from pixellift.adapters.local.model_cache import ModelCache
 from pixellift.adapters.local.onnx_models import load_segmenter
+from pixellift.adapters.local.rapid_ocr import RapidOcrReader
 from pixellift.adapters.settings import Settings
 from pixellift.adapters.system import UtcClock
 from pixellift.core.pipeline.autofix import FixServices
 from pixellift.core.pipeline.deps import PipelineDeps
 from pixellift.core.pipeline.policy_sync import PolicyDeps
-from pixellift.core.ports import Segmenter
+from pixellift.core.ports import Matter, OcrReader, Segmenter
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -37,22 +38,41 @@ if TYPE_CHECKING:
 
 @cache
 def build_fix_services(settings: Settings) -> FixServices:
-    """Services for the Auto-Fix pipeline: the configured segmenter and the system clock.
+    """Services for the Auto-Fix pipeline: the configured segmenter and matter, and the clock.
 
     The segmenter is the in-process ONNX model, or the remote endpoint that
-    ``segmentation_endpoint`` names (with retries and a circuit breaker). Cached per settings,
-    so a process (a CLI run, a warm Lambda container) loads the model once.
+    ``segmentation_endpoint`` names (with retries and a circuit breaker); edges are refined in
+    process unless ``matting_endpoint`` names an endpoint. Cached per settings, so a process (a
+    CLI run, a warm Lambda container) loads the model once.
     """
     clock = SystemClock()
     segmenter: Segmenter
     if settings.segmentation_endpoint is not None:
-        models = RemoteModels(clock, region_name=settings.region)
-        segmenter = models.segmenter(settings.segmentation_endpoint)
+        segmenter = _remote_models(settings).segmenter(settings.segmentation_endpoint)
     else:
         segmenter = load_segmenter(
             settings.segmentation_model, ModelCache(settings.model_dir), threads=settings.threads
         )
-    return FixServices(segmenter=segmenter, clock=clock, max_pixels=settings.max_pixels)
+    matter: Matter | None = None
+    if settings.matting_endpoint is not None:
+        matter = _remote_models(settings).matter(settings.matting_endpoint)
+    return FixServices(
+        segmenter=segmenter, clock=clock, max_pixels=settings.max_pixels, matter=matter
+    )
+
+
+@cache
+def build_ocr_reader(settings: Settings) -> OcrReader:
+    """The configured text reader: RapidOCR in process, or the endpoint ``ocr_endpoint`` names."""
+    if settings.ocr_endpoint is not None:
+        return _remote_models(settings).ocr_reader(settings.ocr_endpoint)
+    return RapidOcrReader()
+
+
+@cache
+def _remote_models(settings: Settings) -> RemoteModels:
+    """One set of remote adapters (one circuit breaker per endpoint) per configuration."""
+    return RemoteModels(SystemClock(), region_name=settings.region)
 
 
 @cache

@@ -81,6 +81,9 @@ class Settings:
         Where segmentation runs when not in-process (``PIXELLIFT_SEGMENTATION_ENDPOINT``):
         ``http://host:port`` (``pixellift endpoint serve``) or ``sagemaker:<endpoint name>``; a bare
         name, as CDK sets it, means a SageMaker endpoint. Unset: the model runs in-process.
+    matting_endpoint, ocr_endpoint
+        The same for edge refinement and text reading (``PIXELLIFT_MATTING_ENDPOINT``,
+        ``PIXELLIFT_OCR_ENDPOINT``).
     max_pixels
         Decompression-bomb limit in pixels (``PIXELLIFT_MAX_PIXELS``).
     threads
@@ -113,6 +116,8 @@ class Settings:
     state_dir: Path
     segmentation_model: str = "u2netp"
     segmentation_endpoint: str | None = None
+    matting_endpoint: str | None = None
+    ocr_endpoint: str | None = None
     max_pixels: int = DEFAULT_MAX_PIXELS
     threads: int = 0
     region: str = "us-east-1"
@@ -138,6 +143,8 @@ class Settings:
             state_dir=Path(env.get("PIXELLIFT_STATE_DIR", str(home / ".pixellift"))),
             segmentation_model=env.get("PIXELLIFT_SEGMENTATION_MODEL", "u2netp"),
             segmentation_endpoint=_endpoint_target(env.get("PIXELLIFT_SEGMENTATION_ENDPOINT")),
+            matting_endpoint=_endpoint_target(env.get("PIXELLIFT_MATTING_ENDPOINT")),
+            ocr_endpoint=_endpoint_target(env.get("PIXELLIFT_OCR_ENDPOINT")),
             max_pixels=int(env.get("PIXELLIFT_MAX_PIXELS", str(DEFAULT_MAX_PIXELS))),
             threads=int(env.get("PIXELLIFT_THREADS", "0")),
             region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1")),

@@ -28,7 +28,7 @@ from pixellift.core.imaging.background import (
 )
 from pixellift.core.imaging.compare import side_by_side
 from pixellift.core.imaging.decode import DEFAULT_MAX_PIXELS, DecodedImage, decode_image
-from pixellift.core.imaging.edges import EdgeParams, EdgeResult, refine_edges
+from pixellift.core.imaging.edges import EdgeParams, refine_edges
 from pixellift.core.imaging.encode import EncodedImage, EncodeSpec, encode_image
 from pixellift.core.imaging.framing import FramePlan, FramingSpec, Margins, plan_frame, subject_box
 from pixellift.core.imaging.quality import background_purity, longest_side_fill, pixel_delta
@@ -37,7 +37,7 @@ from pixellift.core.imaging.resize import ResizePlan, SizeSpec, plan_resize
 from pixellift.core.pipeline.preset_schema import Preset
 from pixellift.core.pipeline.segment import SegmentationOutcome, segment_subject
 from pixellift.core.pipeline.steplog import StepLog
-from pixellift.core.ports import Clock, Segmenter
+from pixellift.core.ports import Clock, Matte, Matter, Segmenter
 from pixellift.core.types import Alpha, RgbaImage, RgbImage
 
 
@@ -48,6 +48,9 @@ class FixServices:
     segmenter: Segmenter | None
     clock: Clock
     max_pixels: int = DEFAULT_MAX_PIXELS
+    matter: Matter | None = None
+    """Edge refinement on a matting endpoint; ``None`` refines in process with the preset's
+    edge settings (a remote matter applies the settings its endpoint is configured with)."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,7 @@ def fix_photo(
     coarse = _segment(decoded, preset, services, log)
     plan, sizing = _plan(decoded, coarse, name, preset, log)
     rgb, alpha = _reframe(decoded.rgb, coarse, plan, sizing, log)
-    edges = _refine(rgb, alpha, preset, log)
+    edges = _refine(rgb, alpha, preset, services.matter, log)
     pixels = _composite(edges, preset, log)
     encoded = _encode(pixels, name, preset, decoded, log)
     compare = side_by_side(_with_alpha(decoded), pixels) if with_compare else None
@@ -249,7 +252,14 @@ def _reframe(
     return out_rgb, out_alpha
 
 
-def _refine(rgb: RgbImage, coarse: Alpha, preset: Preset, log: StepLog) -> EdgeResult:
+def _refine(
+    rgb: RgbImage, coarse: Alpha, preset: Preset, matter: Matter | None, log: StepLog
+) -> Matte:
+    if matter is not None:
+        with log.step("edges", {"matter": matter.name}) as rec:
+            matte = matter.matte(rgb, coarse)
+            rec.results.update(alpha_delta=round(float(abs(matte.alpha - coarse).mean()), 5))
+        return matte
     params = edge_params(preset)
     with log.step(
         "edges",
@@ -267,10 +277,10 @@ def _refine(rgb: RgbImage, coarse: Alpha, preset: Preset, log: StepLog) -> EdgeR
             interior_filled_px=result.interior_filled_px,
             alpha_delta=round(float(abs(result.alpha - coarse).mean()), 5),
         )
-    return result
+    return Matte(alpha=result.alpha, foreground=result.foreground)
 
 
-def _composite(edges: EdgeResult, preset: Preset, log: StepLog) -> RgbImage:
+def _composite(edges: Matte, preset: Preset, log: StepLog) -> RgbImage:
     bg = preset.background
     colour = None if bg.mode == "transparent" else parse_hex_colour(bg.colour)
     shadow = None
