@@ -101,3 +101,33 @@ def test_tables_not_journaled_are_not_restored(settings: Settings) -> None:
         tables, _, durable = session(settings)
         durable.restore()
         assert DynamoWorkspaces(tables).get("acme") is None
+
+
+def test_a_table_created_while_attached_comes_back_with_its_items(settings: Settings) -> None:
+    # GIVEN a table some capability creates on first use, and an item written to it
+    definition = {
+        "TableName": "pixellift-extra",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    with mock_aws():
+        _, _, durable = session(settings)
+        durable.restore()
+        with durable.attached():
+            client = boto3.client("dynamodb", region_name=settings.region)
+            client.create_table(**definition)  # type: ignore[arg-type]
+            client.put_item(TableName="pixellift-extra", Item={"pk": {"S": "a"}, "n": {"N": "7"}})
+
+    # WHEN a new moto session restores the state, twice (the second from the compacted journal)
+    for _ in range(2):
+        with mock_aws():
+            _, _, durable = session(settings)
+            durable.restore()
+            client = boto3.client("dynamodb", region_name=settings.region)
+            item = client.get_item(TableName="pixellift-extra", Key={"pk": {"S": "a"}})
+
+            # THEN the table exists again, with its key schema and its item
+            described = client.describe_table(TableName="pixellift-extra")["Table"]
+            assert described["KeySchema"] == definition["KeySchema"]
+            assert item["Item"]["n"] == {"N": "7"}

@@ -111,3 +111,20 @@ def test_interrupted_batch_resumes_without_redoing_or_recharging(settings: Setti
     assert len(charges) == len(set(charges)) == 4
     done_before = [n for n, i in before.items() if i.status is ItemStatus.CHARGED]
     assert done_before and all(after[n].version == before[n].version for n in done_before)
+
+
+def test_uploads_survive_a_restart_only_when_kept(settings: Settings) -> None:
+    # GIVEN a photo uploaded to the drop bucket of a runtime that keeps uploads (the API server)
+    with LocalRuntime(settings, fix=FAST, keep_uploads=True) as runtime:
+        runtime.deps.drop.put("acme/api/b1/p.jpg", b"photo", content_type="image/jpeg")
+    with LocalRuntime(settings, fix=FAST) as runtime:
+        runtime.deps.drop.put("acme/run/q.jpg", b"other", content_type="image/jpeg")
+
+    # WHEN a new runtime starts on the same state folder
+    with LocalRuntime(settings, fix=FAST, keep_uploads=True) as runtime:
+        kept = runtime.deps.drop.head("acme/api/b1/p.jpg")
+        dropped = runtime.deps.drop.head("acme/run/q.jpg")
+
+    # THEN the kept upload is back; the other runtime's drop copy was not kept
+    assert kept is not None and kept.size == len(b"photo")
+    assert dropped is None

@@ -60,7 +60,9 @@ class DurableState:
     root
         Folder for the journal and the persisted objects (created if missing).
     tables
-        DynamoDB tables to journal.
+        DynamoDB tables to journal. A table created while the state is attached (a capability
+        that creates its own table on first use) is journaled too: its definition first, so a
+        restore creates it again before replaying its items.
     buckets
         S3 buckets whose objects are kept on disk.
     region
@@ -75,6 +77,7 @@ class DurableState:
         self.buckets = frozenset(buckets)
         self._region = region
         self._journal_path = root / "dynamodb.jsonl"
+        self._created: dict[str, dict[str, Any]] = {}
         self._journal: IO[str] | None = None
         self._lock = threading.RLock()
 
@@ -103,7 +106,14 @@ class DurableState:
                         entry = json.loads(line)
                     except ValueError:
                         break  # a line torn by a kill: its write was never acknowledged
+                    if "create" in entry:
+                        self._created[entry["create"]] = entry["params"]
+                        continue
                     latest[(entry["table"], json.dumps(entry["key"], sort_keys=True))] = entry
+        for name, params in self._created.items():
+            if name not in self._dynamodb.tables:
+                self._dynamodb.create_table(name, **params)
+        self.tables = self.tables | self._created.keys()
         restored = 0
         for entry in latest.values():
             if entry["item"] is not None and entry["table"] in self.tables:
@@ -120,6 +130,8 @@ class DurableState:
     def _compact(self, entries: Iterable[dict[str, Any]]) -> None:
         tmp = self._journal_path.with_suffix(".tmp")
         with tmp.open("w", encoding="utf-8") as out:
+            for name, params in self._created.items():
+                out.write(json.dumps({"create": name, "params": params}) + "\n")
             for entry in entries:
                 out.write(json.dumps(entry) + "\n")
         tmp.replace(self._journal_path)
@@ -136,6 +148,30 @@ class DurableState:
             image = None if item is None else item.to_json()["Attributes"]
             self._journal.write(json.dumps({"table": table_name, "key": key, "item": image}) + "\n")
         self._journal.flush()
+
+    def _record_created(self, arguments: dict[str, Any]) -> None:
+        name = arguments["name"]
+        params = {k: v for k, v in arguments.items() if k not in {"self", "name"}}
+        self._created[name] = params
+        self.tables = self.tables | {name}
+        if self._journal is not None:
+            self._journal.write(json.dumps({"create": name, "params": params}) + "\n")
+            self._journal.flush()
+
+    def _wrap_create_table(self) -> Callable[..., Any]:
+        original = DynamoDBBackend.create_table
+        signature = inspect.signature(original)
+        durable = self
+
+        def create_table(backend: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+            with durable._lock:  # noqa: SLF001
+                result = original(backend, *args, **kwargs)
+                arguments = signature.bind(backend, *args, **kwargs).arguments
+                if arguments["name"] not in durable.tables:
+                    durable._record_created(arguments)  # noqa: SLF001
+            return result
+
+        return create_table
 
     def _wrap_dynamodb(self, name: str) -> Callable[..., Any]:
         original = getattr(DynamoDBBackend, name)
@@ -178,6 +214,8 @@ class DurableState:
             for name in _WRITES:
                 originals[(DynamoDBBackend, name)] = getattr(DynamoDBBackend, name)
                 setattr(DynamoDBBackend, name, self._wrap_dynamodb(name))
+            originals[(DynamoDBBackend, "create_table")] = DynamoDBBackend.create_table
+            DynamoDBBackend.create_table = self._wrap_create_table()  # type: ignore[method-assign]
             originals[(S3Backend, "put_object")] = S3Backend.put_object
             S3Backend.put_object = self._wrap_put_object()  # type: ignore[method-assign]
             yield self

@@ -108,6 +108,9 @@ class LocalRuntime:
         by default the configured segmentation model, loaded on first use.
     persist
         Keep state across runs under ``state_dir`` (off for throw-away runs).
+    keep_uploads
+        Keep the drop bucket's objects too (the local API server, whose photos arrive only
+        through it); ``pixellift run`` copies its photos from the folder again instead.
     clock
         The runtime's own clock, which fires the policy-sync schedule.
     """
@@ -118,11 +121,13 @@ class LocalRuntime:
         *,
         fix: FixServices | None = None,
         persist: bool = True,
+        keep_uploads: bool = False,
         clock: WallClock | None = None,
     ) -> None:
         self.settings = settings
         self._fix = fix
         self._persist = persist
+        self._keep_uploads = keep_uploads
         self._clock = clock or UtcClock()
         self._stack = ExitStack()
         self.state_dir = settings.state_dir / "runtime"
@@ -173,7 +178,7 @@ class LocalRuntime:
             durable = DurableState(
                 self.state_dir,
                 tables=[m.Meta.table_name for m in build_tables(s).all()],
-                buckets=[s.output_bucket],
+                buckets=[s.output_bucket, *([s.drop_bucket] if self._keep_uploads else [])],
                 region=s.region,
             )
             durable.restore()
