@@ -12,6 +12,8 @@ function.
 Chalice names its stage after the construct path (``dev/Pipeline/Api``), so a per-stage section of
 ``.chalice/config.json`` does not apply here: every setting the deployment needs is passed in
 ``stage_config``. Chalice picks the Lambda runtime from the Python that synthesizes the app.
+When the project lists distributions in ``vendor.txt``, packaging runs on a staged copy whose
+``vendor/`` holds them (see :mod:`.api_vendor`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from aws_cdk import Aws, Stack, Token
 from aws_cdk import aws_iam as iam
 from chalice.cdk import Chalice
 from constructs import Construct
+
+from .api_vendor import stage_project, vendor_roots
 
 _FALLBACK_REGION = "us-east-1"
 
@@ -89,6 +93,7 @@ class ChaliceApi(Construct):
         timeout_seconds: int = 29,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.vendored_bytes = 0
         if not is_chalice_app(source_dir):
             raise ValueError(
                 f"{source_dir} is not a Chalice project (app.py, .chalice/config.json)"
@@ -113,6 +118,11 @@ class ChaliceApi(Construct):
                 actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
             )
         )
+        roots = vendor_roots(source_dir)
+        if roots:
+            staged = work_dir / f"{construct_id.lower()}-project"
+            self.vendored_bytes = stage_project(source_dir, staged, roots)
+            source_dir = staged
         region = Stack.of(self).region
         with _packaging(work_dir, _FALLBACK_REGION if Token.is_unresolved(region) else region):
             self.chalice = Chalice(
