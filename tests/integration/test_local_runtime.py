@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 from datetime import UTC, datetime
 
+import boto3
 from pixellift.adapters.clock import SystemClock
 from pixellift.adapters.local.runtime import LocalRuntime
 from pixellift.adapters.settings import Settings
@@ -128,3 +130,30 @@ def test_uploads_survive_a_restart_only_when_kept(settings: Settings) -> None:
     # THEN the kept upload is back; the other runtime's drop copy was not kept
     assert kept is not None and kept.size == len(b"photo")
     assert dropped is None
+
+
+def test_the_runtime_serves_its_aws_apis_to_other_processes(settings: Settings) -> None:
+    # GIVEN a runtime serving its AWS APIs over HTTP, and a workspace it stored
+    with LocalRuntime(settings, fix=FAST) as runtime:
+        runtime.deps.workspaces.create(Workspace(workspace_id="acme", name="Acme", created_at=NOW))
+        url = runtime.serve_aws()
+        remote = {"endpoint_url": url, "region_name": settings.region}
+        s3 = boto3.client("s3", **remote)
+        dynamodb = boto3.client("dynamodb", **remote)
+
+        # WHEN another client uploads through a pre-signed URL and reads a table over HTTP
+        signed = s3.generate_presigned_url(
+            "put_object", Params={"Bucket": settings.drop_bucket, "Key": "acme/api/p.jpg"}
+        )
+        request = urllib.request.Request(
+            signed, data=b"jpeg bytes", method="PUT", headers={"Content-Type": "image/jpeg"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - loopback
+            status = answer.status
+        table = f"{settings.tables.workspaces}"
+        row = dynamodb.get_item(TableName=table, Key={"workspace_id": {"S": "acme"}})
+
+        # THEN the upload is in the runtime's drop bucket and the table is the runtime's
+        assert status == 200
+        assert runtime.deps.drop.get("acme/api/p.jpg") == b"jpeg bytes"
+        assert "Item" in row

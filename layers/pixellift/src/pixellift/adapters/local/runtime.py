@@ -22,6 +22,7 @@ from typing import Any, Final
 
 import boto3
 from moto import mock_aws
+from moto.server import ThreadedMotoServer
 
 from pixellift.adapters.bootstrap import build_pipeline_deps, build_policy_deps, build_tables
 from pixellift.adapters.local.durable import DurableState
@@ -233,6 +234,20 @@ class LocalRuntime:
             Timeout=900,
             MemorySize=3008,
         )["FunctionArn"]
+
+    def serve_aws(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve the runtime's AWS APIs over HTTP too; return the endpoint URL.
+
+        Another process (``AWS_ENDPOINT_URL=<url> chalice local`` in ``functions/api``) then
+        works on the same tables, buckets and state machines, and pre-signed URLs made against
+        the endpoint accept uploads (send a ``Content-Type`` such as ``image/jpeg``: a form type
+        makes the server read the body as a form). Stops with the runtime.
+        """
+        server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        server.start()
+        self._stack.callback(server.stop)
+        bound_host, bound_port = server.get_host_and_port()
+        return f"http://{bound_host}:{bound_port}"
 
     def invoke(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
         """Invoke a function as API Gateway or S3 would; a handler error is raised again here."""
