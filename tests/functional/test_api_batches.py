@@ -256,13 +256,15 @@ def test_start_batch_before_any_upload_is_a_conflict(api: Api) -> None:
     assert api.fakes.starter.started == []
 
 
-def test_start_batch_with_some_uploads_missing_says_how_many(api: Api) -> None:
-    # GIVEN two named files of which one arrived
+def test_start_batch_with_some_uploads_missing_names_them(api: Api) -> None:
+    # GIVEN two named files of which one arrived, and a file nobody announced
     body = {"marketplace": "amazon", "files": [{"name": "a.jpg"}, {"name": "b.jpg"}]}
     api.call("POST", "/workspaces/acme/batches", body)
     api.fakes.drop.put("api/acme/b-1/a.jpg", b"x", content_type="image/jpeg")
+    api.fakes.drop.put("api/acme/b-1/c.jpg", b"x", content_type="image/jpeg")
     # WHEN it is started
     status, answer = api.call("POST", "/workspaces/acme/batches/b-1/start")
-    # THEN the answer is 409 counting the uploads
+    # THEN the answer is 409 naming the missing upload (the stranger does not stand in for it)
     assert status == 409
-    assert answer["message"] == "batch b-1: 1 of 2 photos uploaded so far"
+    assert answer["message"] == "batch b-1: 1 of 2 photos not uploaded: b.jpg"
+    assert api.fakes.starter.started == []

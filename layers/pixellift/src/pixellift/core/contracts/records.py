@@ -99,6 +99,8 @@ class BatchRecord(_Record):
     created_at: datetime
     status: BatchStatus = BatchStatus.RECEIVED
     item_count: int = 0
+    expected: tuple[str, ...] = ()
+    """Names of the photos an API batch announced (start waits for all of them)."""
     runs: int = 0
     plan: RunPlan | None = None
     counts: dict[str, int] = {}

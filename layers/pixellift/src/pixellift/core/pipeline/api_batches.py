@@ -17,8 +17,8 @@ from typing import Annotated, Any, Final, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pixellift.core.contracts.records import BatchRecord, BatchStatus, ItemRecord
-from pixellift.core.contracts.tasks import MAX_ITEMS_PER_BATCH, ExecutionInput
+from pixellift.core.contracts.records import BatchRecord, BatchStatus
+from pixellift.core.contracts.tasks import MAX_ITEMS_PER_BATCH, SourceObject
 from pixellift.core.errors import (
     BatchNotFoundError,
     ConcurrentUpdateError,
@@ -27,7 +27,13 @@ from pixellift.core.errors import (
     InvalidEventError,
     UnknownWorkspaceError,
 )
-from pixellift.core.pipeline.keys import API_UPLOAD_ROOT, item_id_for, unique_stems
+from pixellift.core.pipeline.batch_items import (
+    PHOTO_SUFFIXES,
+    is_photo_key,
+    run_execution,
+    write_items,
+)
+from pixellift.core.pipeline.keys import API_UPLOAD_ROOT
 from pixellift.core.ports import (
     BatchRepository,
     ExecutionStarter,
@@ -47,9 +53,9 @@ MAX_INLINE_BYTES: Final = 6 * 1024 * 1024
 UPLOAD_URL_SECONDS: Final = 3600
 """Lifetime of a pre-signed upload URL."""
 
-PHOTO_SUFFIXES: Final = frozenset(
-    {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif", ".bmp", ".gif"}
-)
+NAMES_SHOWN: Final = 5
+"""Missing uploads a start error names before it only counts the rest."""
+
 
 FileName = Annotated[
     str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._()+-]*$")
@@ -178,6 +184,7 @@ def create_batch(workspace_id: str, request: CreateBatch, deps: ApiDeps) -> dict
             source_prefix=prefix,
             created_at=deps.clock.now(),
             item_count=len(names),
+            expected=tuple(names),
         )
     )
     for file, data in inline:
@@ -228,45 +235,31 @@ def start_batch(workspace_id: str, batch_id: str, deps: ApiDeps) -> dict[str, An
     batch = find_batch(workspace_id, batch_id, deps)
     if batch.runs > 0:
         return batch_summary(batch) | {"execution_name": f"{batch_id}-r1", "started": False}
-    objects = [
-        o
+    arrived = {
+        o.key[len(batch.source_prefix) :]: o
         for o in deps.drop.list(batch.source_prefix)
-        if posixpath.splitext(o.key)[1].lower() in PHOTO_SUFFIXES
-    ]
-    if not objects:
+        if is_photo_key(o.key)
+    }
+    if not arrived:
         msg = f"batch {batch_id}: no photos uploaded under {batch.source_prefix}"
         raise EmptyBatchError(msg)
-    if len(objects) != batch.item_count:
-        msg = f"batch {batch_id}: {len(objects)} of {batch.item_count} photos uploaded so far"
+    expected = list(batch.expected) or sorted(arrived)
+    missing = [name for name in expected if name not in arrived]
+    if missing:
+        more = len(missing) - NAMES_SHOWN
+        shown = ", ".join(missing[:NAMES_SHOWN]) + (f" and {more} more" if more > 0 else "")
+        msg = f"batch {batch_id}: {len(missing)} of {len(expected)} photos not uploaded: {shown}"
         raise IllegalTransitionError(msg)
-    names = [o.key[len(batch.source_prefix) :] for o in objects]
-    for index, (obj, name, stem) in enumerate(
-        zip(objects, names, unique_stems(names), strict=True)
-    ):
-        deps.items.create(
-            ItemRecord(
-                batch_id=batch_id,
-                item_id=item_id_for(index),
-                name=name,
-                stem=stem,
-                source_key=obj.key,
-                source_etag=obj.etag,
-            )
-        )
+    objects = [SourceObject(key=arrived[n].key, etag=arrived[n].etag) for n in expected]
+    write_items(deps.items, batch_id, objects, expected)
     running = deps.batches.replace(
         batch.model_copy(update={"runs": 1, "status": BatchStatus.RUNNING})
     )
     if running is None:
         msg = f"batch {batch_id} changed while it was being started"
         raise ConcurrentUpdateError(msg)
-    name = f"{batch_id}-r1"
-    payload = ExecutionInput(
-        batch_id=batch_id,
-        workspace_id=workspace_id,
-        items=tuple(item_id_for(i) for i in range(len(objects))),
-        max_concurrency=deps.max_concurrency,
-    )
-    arn = deps.starter.start(name, payload.model_dump_json())
+    name, payload = run_execution(running, deps.max_concurrency)
+    arn = deps.starter.start(name, payload)
     return batch_summary(running) | {
         "execution_name": name,
         "execution_arn": arn,

@@ -8,15 +8,12 @@ batch that is still unfinished.
 
 from __future__ import annotations
 
-import posixpath
 from collections import defaultdict
-from typing import Final
 
 from pixellift.core.contracts.events import S3Notification
-from pixellift.core.contracts.records import BATCH_DONE, BatchRecord, BatchStatus, ItemRecord
+from pixellift.core.contracts.records import BATCH_DONE, BatchRecord, BatchStatus
 from pixellift.core.contracts.tasks import (
     MAX_ITEMS_PER_BATCH,
-    ExecutionInput,
     IngestedBatch,
     IngestRequest,
     IngestResponse,
@@ -29,13 +26,9 @@ from pixellift.core.errors import (
     InvalidEventError,
     UnknownWorkspaceError,
 )
+from pixellift.core.pipeline.batch_items import is_photo_key, run_execution, write_items
 from pixellift.core.pipeline.deps import PipelineDeps, save_batch
-from pixellift.core.pipeline.keys import API_UPLOAD_ROOT, batch_id_for, item_id_for, unique_stems
-
-IMAGE_SUFFIXES: Final = frozenset(
-    {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif", ".bmp", ".gif"}
-)
-"""Files a prefix listing picks up; explicit keys are taken whatever their suffix."""
+from pixellift.core.pipeline.keys import API_UPLOAD_ROOT, batch_id_for
 
 _DROP_KEY_PARTS = 3
 
@@ -94,7 +87,7 @@ def _objects(request: IngestRequest, deps: PipelineDeps) -> list[SourceObject]:
         objects = [
             SourceObject(key=o.key, etag=o.etag, size=o.size)
             for o in deps.drop.list(request.prefix)
-            if posixpath.splitext(o.key)[1].lower() in IMAGE_SUFFIXES
+            if is_photo_key(o.key)
         ]
     if not objects:
         msg = f"no photos under {request.prefix!r} in the drop bucket"
@@ -139,19 +132,7 @@ def ingest_batch(request: IngestRequest, deps: PipelineDeps) -> IngestedBatch:
             item_count=len(objects),
         )
     )
-    names = _names(request, objects)
-    stems = unique_stems(names)
-    for index, (obj, name, stem) in enumerate(zip(objects, names, stems, strict=True)):
-        deps.items.create(
-            ItemRecord(
-                batch_id=batch_id,
-                item_id=item_id_for(index),
-                name=name,
-                stem=stem,
-                source_key=obj.key,
-                source_etag=obj.etag,
-            )
-        )
+    write_items(deps.items, batch_id, objects, _names(request, objects))
     batch = deps.batches.get(batch_id)
     if batch is None:
         msg = f"batch {batch_id} vanished while it was being ingested"
@@ -166,14 +147,8 @@ def _start_run(
 ) -> IngestedBatch:
     run = batch.runs + 1
     batch = save_batch(deps, batch.model_copy(update={"runs": run, "status": BatchStatus.RUNNING}))
-    name = f"{batch.batch_id}-r{run}"
-    payload = ExecutionInput(
-        batch_id=batch.batch_id,
-        workspace_id=batch.workspace_id,
-        items=tuple(item_id_for(i) for i in range(batch.item_count)),
-        max_concurrency=request.max_concurrency or deps.max_concurrency,
-    )
-    arn = deps.starter.start(name, payload.model_dump_json())
+    name, payload = run_execution(batch, request.max_concurrency or deps.max_concurrency)
+    arn = deps.starter.start(name, payload)
     return _ingested(batch, created, name, arn)
 
 
