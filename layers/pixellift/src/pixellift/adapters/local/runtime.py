@@ -34,6 +34,7 @@ from pixellift.adapters.local.lambda_invoker import (
     load_module,
 )
 from pixellift.adapters.local.moto_speedups import interpreter_caches
+from pixellift.adapters.local.process_workers import WorkerPool
 from pixellift.adapters.settings import Settings
 from pixellift.adapters.system import UtcClock
 from pixellift.core import errors
@@ -114,6 +115,11 @@ class LocalRuntime:
         through it); ``pixellift run`` copies its photos from the folder again instead.
     clock
         The runtime's own clock, which fires the policy-sync schedule.
+    worker_processes
+        Run the ``process`` function in this many worker processes (separate execution
+        environments, as concurrent Lambda invocations have) instead of in this process's
+        threads; 0 keeps it in-process. Workers load the configured model themselves, so
+        ``fix`` cannot be combined with them.
     """
 
     def __init__(
@@ -124,17 +130,23 @@ class LocalRuntime:
         persist: bool = True,
         keep_uploads: bool = False,
         clock: WallClock | None = None,
+        worker_processes: int = 0,
     ) -> None:
+        if worker_processes and fix is not None:
+            msg = "worker processes build their own Auto-Fix services: pass fix or workers"
+            raise ValueError(msg)
         self.settings = settings
         self._fix = fix
         self._persist = persist
         self._keep_uploads = keep_uploads
+        self._worker_processes = worker_processes
         self._clock = clock or UtcClock()
         self._stack = ExitStack()
         self.state_dir = settings.state_dir / "runtime"
         self.function_arns: dict[str, str] = {}
         self.lambdas = HandlerRegistry()
         self.state_machine_arns: dict[str, str] = {}
+        self.worker_pools: dict[str, WorkerPool] = {}
 
     def __enter__(self) -> LocalRuntime:
         try:
@@ -203,6 +215,18 @@ class LocalRuntime:
             deps = self.policy_deps if name == "policy_sync" else self.deps
             factory = partial(_environment, functions_dir / name / "handler.py", name, deps)
             registry.register(f"pixellift-{name}", factory)
+        if self._worker_processes:
+            pool = WorkerPool(
+                functions_dir / "process" / "handler.py",
+                "process",
+                self.settings,
+                aws_url=self.serve_aws(),
+                workers=self._worker_processes,
+                log_path=self.state_dir / "logs" / "lambda.log",
+            )
+            self._stack.callback(pool.close)
+            self.worker_pools["process"] = pool
+            registry.register("pixellift-process", lambda: pool.handler)
 
     def _schedule(self, role: str) -> str:
         events = boto3.client("events", region_name=self.settings.region)
