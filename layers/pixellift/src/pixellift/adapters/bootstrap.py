@@ -21,11 +21,16 @@ from pixellift.adapters.aws.s3_store import S3ObjectStore
 from pixellift.adapters.aws.stepfunctions import StepFunctionsStarter
 from pixellift.adapters.clock import SystemClock
 from pixellift.adapters.endpoint.targets import RemoteModels
+from pixellift.adapters.local.code_reader import ZxingCodeReader
 from pixellift.adapters.local.model_cache import ModelCache
 from pixellift.adapters.local.onnx_models import load_segmenter
 from pixellift.adapters.local.rapid_ocr import RapidOcrReader
+from pixellift.adapters.local.scene_detectors import CascadeSceneDetector
 from pixellift.adapters.settings import Settings
 from pixellift.adapters.system import UtcClock
+from pixellift.core.errors import ModelNotFoundError
+from pixellift.core.guard.inspect import GuardServices
+from pixellift.core.guard.ports import CodeReader, SceneDetector
 from pixellift.core.pipeline.autofix import FixServices
 from pixellift.core.pipeline.deps import PipelineDeps
 from pixellift.core.pipeline.policy_sync import PolicyDeps
@@ -67,6 +72,34 @@ def build_ocr_reader(settings: Settings) -> OcrReader:
     if settings.ocr_endpoint is not None:
         return _remote_models(settings).ocr_reader(settings.ocr_endpoint)
     return RapidOcrReader()
+
+
+@cache
+def build_guard_services(settings: Settings) -> GuardServices:
+    """The Text Guard's detectors: the configured text reader, zxing-cpp and the face cascade.
+
+    A detector whose engine is missing is left out with its classes reported as unchecked; the
+    reason is in ``GuardServices.missing``.
+    """
+    missing: list[str] = []
+    ocr: OcrReader | None = build_ocr_reader(settings)
+    try:
+        if isinstance(ocr, RapidOcrReader):
+            ocr.engine()
+    except ModelNotFoundError as exc:
+        missing.append(str(exc))
+        ocr = None
+    codes: CodeReader | None = None
+    scene: SceneDetector | None = None
+    try:
+        codes = ZxingCodeReader()
+    except ModelNotFoundError as exc:
+        missing.append(str(exc))
+    try:
+        scene = CascadeSceneDetector()
+    except ModelNotFoundError as exc:
+        missing.append(str(exc))
+    return GuardServices(ocr=ocr, codes=codes, scene=scene, missing=tuple(missing))
 
 
 @cache

@@ -11,6 +11,7 @@ import typer
 from pixellift.cli.check_command import check
 from pixellift.cli.endpoint_command import endpoint_app
 from pixellift.cli.fix_command import plan_fix_all, print_report, resolve_preset, run_fix
+from pixellift.cli.guard_command import guard
 from pixellift.cli.progress import stderr
 from pixellift.cli.rules_command import rules_app
 from pixellift.cli.run_command import run
@@ -75,6 +76,7 @@ def fix(
 
 
 app.command()(check)
+app.command()(guard)
 app.command()(run)
 app.command()(serve)
 app.add_typer(rules_app, name="rules")
