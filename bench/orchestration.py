@@ -13,8 +13,10 @@ Three measurements, each in fresh processes (peak memory is per process):
   processor (classical segmentation on tiny images), peak RSS of each process. Target: flat (the
   500-photo batch needs no more memory than the 100-photo one beyond noise).
 * **scaling** — the same photos with 1 worker, then 2 (one inference thread each, as two Lambda
-  environments would have), beside the core alone in 1 and 2 threads. Target: 2 workers give at
-  least 1.8× the throughput of 1.
+  environments would have), beside the core alone in 1 and 2 threads; once with the workers as
+  threads of the runtime's process, once as worker processes (``LocalRuntime(worker_processes=)``:
+  separate environments on the runtime's AWS endpoint). Target: 2 workers give at least 1.8× the
+  throughput of 1.
 
 Run: ``python -m bench.orchestration`` (``--quick`` for a smoke run). Results are printed and
 written to ``bench/results/orchestration.json``.
@@ -118,17 +120,24 @@ def _run_batch(runtime: Any, photos: dict[str, bytes], prefix: str, workers: int
     return batch.batch_id, state
 
 
-def child_chain(photos: dict[str, bytes], workers: int, fast: bool, threads: int) -> dict[str, Any]:
+def child_chain(
+    photos: dict[str, bytes], workers: int, fast: bool, threads: int, *, processes: bool = False
+) -> dict[str, Any]:
     """One batch through the local runtime; time from ingest to the end of the execution."""
     from pixellift.adapters.clock import SystemClock
     from pixellift.adapters.local.runtime import LocalRuntime
     from pixellift.core.contracts.records import Workspace
     from pixellift.core.pipeline.autofix import FixServices
 
-    fix = FixServices(segmenter=None, clock=SystemClock()) if fast else None
+    fix = FixServices(segmenter=None, clock=SystemClock()) if fast and not processes else None
     with (
         tempfile.TemporaryDirectory() as tmp,
-        LocalRuntime(_settings(Path(tmp), threads), fix=fix, persist=False) as runtime,
+        LocalRuntime(
+            _settings(Path(tmp), threads),
+            fix=fix,
+            persist=False,
+            worker_processes=workers if processes else 0,
+        ) as runtime,
     ):
         now = datetime.now(UTC)
         runtime.deps.workspaces.create(Workspace(workspace_id="bench", name="b", created_at=now))
@@ -244,7 +253,9 @@ def _child(spec: dict[str, Any]) -> dict[str, Any]:
     photos = sources.get(spec["photos"], _phone_photos)()
     if spec["mode"] == "direct":
         return child_direct(photos, spec["threads"], spec["workers"])
-    return child_chain(photos, spec["workers"], spec["photos"] == "tiny", spec["threads"])
+    fast = spec["photos"] == "tiny"
+    processes = spec["mode"] == "chain-processes"
+    return child_chain(photos, spec["workers"], fast, spec["threads"], processes=processes)
 
 
 def _best(spec: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -255,11 +266,11 @@ def measure(quick: bool, photos: str) -> dict[str, Any]:
     """Run the measurements, each contender in its own process, interleaved, best of each."""
     samples = [
         {"mode": mode, "photos": photos, "workers": workers, "threads": 1}
-        for mode in ("direct", "chain")
+        for mode in ("direct", "chain", "chain-processes")
         for workers in (1, 2)
     ]
     runs = [_spawn(spec) | {"spec": spec} for _ in range(1 if quick else 2) for spec in samples]
-    direct1, direct2, chain1, chain2 = (_best(spec, runs) for spec in samples)
+    direct1, direct2, chain1, chain2, proc1, proc2 = (_best(spec, runs) for spec in samples)
     # Measured inside one run (wall time minus the core's own work in the same run), so the
     # machine's noise, which moves both, cancels; the direct loop is the cross-check.
     per_item = chain1["work_seconds"] / chain1["items"]
@@ -299,6 +310,12 @@ def measure(quick: bool, photos: str) -> dict[str, Any]:
             "core_alone_speedup": round(direct1["seconds"] / direct2["seconds"], 3),
             "target": ">= 1.8",
         },
+        "process_scaling": {
+            "one_worker": proc1,
+            "two_workers": proc2,
+            "speedup": round(proc1["seconds"] / proc2["seconds"], 3),
+            "target": ">= 1.8",
+        },
     }
 
 
@@ -325,6 +342,9 @@ def main(argv: list[str] | None = None) -> int:
     one, two = s["one_worker"]["items_per_s"], s["two_workers"]["items_per_s"]
     print(f"scaling: {one}/s with 1 worker, {two}/s with 2 = {s['speedup']}x (target >= 1.8x)")
     print(f"         the core alone in 2 threads: {s['core_alone_speedup']}x on this machine")
+    p = results["process_scaling"]
+    one, two = p["one_worker"]["items_per_s"], p["two_workers"]["items_per_s"]
+    print(f"worker processes: {one}/s with 1, {two}/s with 2 = {p['speedup']}x (target >= 1.8x)")
     print(f"written to {RESULTS.relative_to(REPO)}")
     return 0
 

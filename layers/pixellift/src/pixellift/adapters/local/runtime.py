@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import zipfile
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -267,6 +268,7 @@ class LocalRuntime:
         the endpoint accept uploads (send a ``Content-Type`` such as ``image/jpeg``: a form type
         makes the server read the body as a form). Stops with the runtime.
         """
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
         server.start()
         self._stack.callback(server.stop)
