@@ -59,9 +59,9 @@ def test_killed_run_resumes_without_losing_redoing_or_recharging(
         time.sleep(0.05)
     first.send_signal(signal.SIGKILL)
     first.wait()
-    # AND the same command is run again
+    # AND the same command is run again, this time with worker processes
     second = subprocess.run(
-        command(photos, out), check=False, env=env, capture_output=True, text=True
+        [*command(photos, out), "--processes"], check=False, env=env, capture_output=True, text=True
     )
 
     # THEN the batch finished: every photo published once and charged once

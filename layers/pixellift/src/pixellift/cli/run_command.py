@@ -110,10 +110,18 @@ def _start(runtime: LocalRuntime, photos: Path, request: dict[str, Any]) -> Inge
 
 
 def run_batch(
-    photos: Path, out: Path, request: dict[str, Any], settings: Settings
+    photos: Path,
+    out: Path,
+    request: dict[str, Any],
+    settings: Settings,
+    *,
+    worker_processes: int = 0,
 ) -> dict[str, Any]:
-    """Run (or resume) the batch for ``photos`` and mirror it into ``out``; return the manifest."""
-    with LocalRuntime(settings) as runtime:
+    """Run (or resume) the batch for ``photos`` and mirror it into ``out``; return the manifest.
+
+    ``worker_processes`` processes photos in that many worker processes instead of threads.
+    """
+    with LocalRuntime(settings, worker_processes=worker_processes) as runtime:
         runtime.fire_due_schedules()
         batch = _start(runtime, photos, request)
         stderr.print(f"batch {batch.batch_id}: {batch.item_count} photos")
@@ -155,6 +163,13 @@ def run(
     role: Annotated[Role, typer.Option(help="Image role.")] = Role.MAIN,
     category: Annotated[str | None, typer.Option(help="Product category.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Photos processed at once.")] = 2,
+    processes: Annotated[
+        bool,
+        typer.Option(
+            "--processes/--threads",
+            help="Process photos in separate worker processes (each loads the model once).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest on stdout.")] = False,
     fail_on_blocked: Annotated[
         bool, typer.Option(help="Exit 1 when the Compliance Gate blocked any image.")
@@ -168,7 +183,10 @@ def run(
     request: dict[str, Any] = {"marketplace": marketplace, "preset": preset, "role": str(role)}
     request |= {"category": category, "max_concurrency": workers}
     try:
-        manifest = run_batch(photos, out, request, Settings.from_env(os.environ))
+        settings = Settings.from_env(os.environ)
+        manifest = run_batch(
+            photos, out, request, settings, worker_processes=workers if processes else 0
+        )
     except KeyboardInterrupt as exc:
         raise typer.Exit(130) from exc
     except PhotoPipelineError as exc:
