@@ -224,3 +224,41 @@ def test_rules_diff_between_dates_and_files(tmp_path):
     assert by_file.exit_code == 0
     assert "- AMAZON_MIN_DPI" in by_file.stdout
     assert by_file.stdout.splitlines()[0] == "amazon@1.0.0 → amazon@1.1.0"
+
+
+def test_check_with_content_decides_the_text_rule_with_the_guard(tmp_path, good, monkeypatch):
+    # GIVEN the compliant image, and the same image with a caption on its white background
+    from PIL import ImageDraw, ImageFont
+
+    captioned = Image.open(good).convert("RGB")
+    font_path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+    font = ImageFont.truetype(str(font_path), 90) if font_path.exists() else None
+    ImageDraw.Draw(captioned).text(
+        (300, 40), "FREE SHIPPING", font=font or ImageFont.load_default(size=90), fill=(200, 0, 0)
+    )
+    marked = tmp_path / "shoot" / "marked.jpg"
+    captioned.save(marked, quality=92, dpi=(72, 72))
+
+    # WHEN both are checked with the Text Guard, and the captioned one without it
+    with_guard = run("check", str(good), str(marked), "-m", "amazon", "--as-of", AS_OF,
+                     "--content", "--json")  # fmt: skip
+    without = run("check", str(marked), "-m", "amazon", "--as-of", AS_OF, "--json")
+
+    # THEN the text rule passes the clean image, blocks the captioned one with the guard's
+    # evidence, and without the guard it stays unchecked
+    decisions = {
+        Path(d["item"]["name"]).name: d for d in json.loads(with_guard.stdout)["decisions"]
+    }
+    assert with_guard.exit_code == 1
+    assert "AMAZON_MAIN_NO_TEXT" not in {u["rule_id"] for u in decisions["good.jpg"]["unchecked"]}
+    assert decisions["good.jpg"]["passed"] is True
+    blocking = {
+        f["finding"]["rule_id"]: f["finding"]
+        for f in decisions["marked.jpg"]["findings"]
+        if f["status"] == "blocking"
+    }
+    assert "AMAZON_MAIN_NO_TEXT" in blocking
+    evidence = blocking["AMAZON_MAIN_NO_TEXT"]["evidence"]
+    assert any("SHIPPING" in (e.get("text") or "").upper() for e in evidence)
+    plain = json.loads(without.stdout)["decisions"][0]
+    assert "AMAZON_MAIN_NO_TEXT" in {u["rule_id"] for u in plain["unchecked"]}

@@ -14,9 +14,17 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
+from pixellift.cli.guard_command import GuardRuntime, build_runtime, inspect_file
 from pixellift.cli.inputs import collect_inputs
 from pixellift.cli.progress import batch_progress, stderr
-from pixellift.core.errors import ImageDecodeError, InvalidPresetError, PhotoPipelineError
+from pixellift.core.errors import (
+    GuardProfileError,
+    ImageDecodeError,
+    InvalidPresetError,
+    PhotoPipelineError,
+)
+from pixellift.core.guard.gate import evaluate_with_guard
+from pixellift.core.guard.profiles import GuardPolicy, guard_policy
 from pixellift.core.policy.engine import CompiledRuleSet
 from pixellift.core.policy.findings import format_value
 from pixellift.core.policy.gate import (
@@ -50,6 +58,8 @@ class CheckOptions:
     exceptions: tuple[PolicyException, ...] = ()
     require_checked: bool = False
     batch_id: str | None = None
+    content: GuardRuntime | None = None
+    """Run the Text Guard on each image so content rules are decided, not left unchecked."""
 
 
 def load_exceptions(path: Path) -> tuple[PolicyException, ...]:
@@ -110,13 +120,19 @@ def _check_one(
     compiled = [rules.get(pack, assignment.category) for pack in options.packs]
     specs = {s.key: s for c in compiled for s in c.rules.background_specs()}
     try:
-        measurement = measure_image(path.read_bytes(), path.name, backgrounds=specs.values())
+        data = path.read_bytes()
+        measurement = measure_image(data, path.name, backgrounds=specs.values())
+        report = (
+            None if options.content is None else inspect_file(data, path.name, options.content)[2]
+        )
     except (ImageDecodeError, OSError) as exc:
         error = str(exc) if isinstance(exc, ImageDecodeError) else f"{path}: {exc}"
         return [failed_item(item, c.rules, error, options.on) for c in compiled]
     return [
         decide(
-            c.evaluate(measurement),
+            c.evaluate(measurement)
+            if report is None
+            else evaluate_with_guard(c, measurement, report, _guard_policy(c, options.role)),
             item=item,
             role=options.role,
             today=options.on,
@@ -126,6 +142,14 @@ def _check_one(
         )
         for c in compiled
     ]
+
+
+def _guard_policy(compiled: CompiledRuleSet, role: Role) -> GuardPolicy:
+    """The guard profile of the rule set's marketplace (the default profile if it has none)."""
+    try:
+        return guard_policy(compiled.rules.marketplace, role)
+    except GuardProfileError:
+        return guard_policy("default", role)
 
 
 def run_check(inputs: list[Path], options: CheckOptions) -> BatchDecision:
@@ -233,6 +257,13 @@ def check(
     strict: Annotated[
         bool, typer.Option(help="Fail when a blocker rule could not be checked.")
     ] = False,
+    content: Annotated[
+        bool,
+        typer.Option(
+            help="Run the Text Guard on each image to decide the content rules "
+            "(overlay text, watermarks, badges, borders, insets, people)."
+        ),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the JSON report on stdout.")
     ] = False,
@@ -247,6 +278,7 @@ def check(
             region=region.upper() if region else None,
             exceptions=load_exceptions(exceptions) if exceptions else (),
             require_checked=strict,
+            content=build_runtime() if content else None,
         )
     except (PhotoPipelineError, ValueError) as exc:
         raise _fail(exc) from exc

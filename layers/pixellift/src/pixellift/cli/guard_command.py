@@ -161,6 +161,23 @@ def _clean(rgb: RgbImage, alpha: Alpha, report: GuardReport, target: Path) -> st
     return f"{target} ({cleaned} cleaned, {rolled} rolled back)"
 
 
+def inspect_file(
+    data: bytes, name: str, runtime: GuardRuntime
+) -> tuple[RgbImage, Alpha, GuardReport]:
+    """Decode a photo, take its alpha (its own, else segmentation's) and run every detector.
+
+    Raises
+    ------
+    ImageDecodeError
+        The file is not a readable image (the message names it).
+    """
+    decoded = decode_image(data, name, max_pixels=runtime.max_pixels)
+    alpha = decoded.alpha
+    if alpha is None:
+        alpha = segment_subject(decoded.rgb, runtime.segmenter).alpha
+    return decoded.rgb, alpha, inspect_photo(decoded.rgb, alpha, runtime.services)
+
+
 def run_guard(
     inputs: list[Path],
     policy: GuardPolicy,
@@ -183,12 +200,7 @@ def run_guard(
     stems = output_stems(files)
     for path in files:
         try:
-            decoded = decode_image(path.read_bytes(), path.name, max_pixels=runtime.max_pixels)
-            rgb = decoded.rgb
-            alpha = decoded.alpha
-            if alpha is None:
-                alpha = segment_subject(rgb, runtime.segmenter).alpha
-            report = inspect_photo(rgb, alpha, runtime.services)
+            rgb, alpha, report = inspect_file(path.read_bytes(), path.name, runtime)
             decision = decide(report, policy)
             _write(out / f"{stems[path]}-guard.jpg", annotate(rgb, report, decision))
             if clean:

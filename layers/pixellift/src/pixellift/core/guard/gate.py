@@ -14,7 +14,13 @@ from typing import Final
 from pixellift.core.guard.findings import GuardClass, GuardFinding
 from pixellift.core.guard.inspect import GuardReport
 from pixellift.core.guard.profiles import GuardPolicy
-from pixellift.core.policy.engine import detector_finding
+from pixellift.core.policy.engine import (
+    CompiledRuleSet,
+    Evaluation,
+    Measurement,
+    detector_finding,
+    with_detector_findings,
+)
 from pixellift.core.policy.findings import Evidence, Finding
 from pixellift.core.policy.metrics import Metric
 from pixellift.core.policy.resolution import ResolvedRuleSet
@@ -95,3 +101,17 @@ def gate_findings(
         if finding is not None:
             out.append(finding)
     return out
+
+
+def evaluate_with_guard(
+    compiled: CompiledRuleSet, measurement: Measurement, report: GuardReport, policy: GuardPolicy
+) -> Evaluation:
+    """Evaluate a measured image with the guard's counts and findings merged in.
+
+    Content rules (text, watermarks, borders, people…) that the measurement alone leaves
+    unchecked are then decided by the guard: passed when it found nothing sure enough to
+    count, failed with its findings as evidence otherwise.
+    """
+    measured = measurement.with_values(metric_values(report, policy))
+    evaluation = compiled.evaluate(measured)
+    return with_detector_findings(evaluation, gate_findings(compiled.rules, report, policy))

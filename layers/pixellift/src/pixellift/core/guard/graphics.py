@@ -25,6 +25,10 @@ _BAND_STEP: Final = 12.0
 _BAND_CONTRAST: Final = 28.0
 _STEP_LEVELS: Final = 10.0  # a frame's edge changes brightness by at least this much
 _STEP_AGREEMENT: Final = 0.8  # share of the side that must step the same way
+_EDGE_BAND: Final = 6
+"""Pixels inside a step that tell a product's edge from a frame's."""
+_EDGE_PRODUCT: Final = 0.4
+"""Product share of that band above which the step is the product's edge."""
 _FRAME_SIDES: Final = 3
 _BADGE_AREA: Final = (0.002, 0.1)
 _BADGE_FLAT: Final = 0.6
@@ -65,6 +69,23 @@ def _steps(lines: FloatImage) -> list[int]:
             continue
         found.append(depth)
     return [d + 1 for d in found]
+
+
+def _at_product_edge(product: ProductMap, side: str, depth: int, rgb: RgbImage) -> bool:
+    """Whether the band just inside a step is mostly product (the product's edge, not a frame).
+
+    A box-shaped product photographed head-on steps the brightness of most of each side at one
+    depth too; a frame's inside is the photo's margin, which is backdrop.
+    """
+    rows, cols = rgb.shape[:2]
+    inner = depth + _EDGE_BAND
+    box = {
+        "top": (0, depth, cols, inner),
+        "bottom": (0, rows - inner, cols, rows - depth),
+        "left": (depth, 0, inner, rows),
+        "right": (cols - inner, 0, cols - depth, rows),
+    }[side]
+    return product.coverage(box) >= _EDGE_PRODUCT
 
 
 def _flat_band(lines: FloatImage, limit: int, backdrop: float | None) -> int:
@@ -130,6 +151,16 @@ def find_borders(rgb: RgbImage, product: ProductMap) -> list[GuardFinding]:
     [('border', (0, 0, 300, 200))]
     >>> find_borders(photo, product)
     []
+
+    A box photographed head-on, filling most of the frame, steps every side too; it is the
+    product's edge, not a frame:
+
+    >>> carton = np.full((200, 200, 3), 255, np.uint8)
+    >>> carton[13:187, 13:187] = (150, 90, 40)
+    >>> box_alpha = np.zeros((200, 200), np.float32)
+    >>> box_alpha[13:187, 13:187] = 1
+    >>> find_borders(carton, ProductMap.from_alpha(box_alpha))
+    []
     """
     rows, cols = rgb.shape[:2]
     backdrop = _backdrop(rgb, product)
@@ -139,9 +170,11 @@ def find_borders(rgb: RgbImage, product: ProductMap) -> list[GuardFinding]:
         length = rows if side in ("top", "bottom") else cols
         limit = max(3, int(length * _BAND_MAX))
         lines = _lines(rgb, side, limit + 4)
-        steps[side] = [d for d in _steps(lines) if d < limit]
+        steps[side] = [
+            d for d in _steps(lines) if d < limit and not _at_product_edge(product, side, d, rgb)
+        ]
         width = _flat_band(lines, limit, backdrop)
-        if width:
+        if width and not _at_product_edge(product, side, width, rgb):
             bands[side] = width
     frame = _frame_width(steps)
     if frame is not None:
@@ -151,14 +184,12 @@ def find_borders(rgb: RgbImage, product: ProductMap) -> list[GuardFinding]:
     else:
         return []
     found = bands if frame is None else dict.fromkeys(("top", "bottom", "left", "right"), frame[0])
-    x0 = 0 if "left" in found or {"top", "bottom"} & set(found) else cols
     box = (
         0 if {"left", "top", "bottom"} & set(found) else cols - found["right"],
         0 if {"top", "left", "right"} & set(found) else rows - found["bottom"],
         cols if {"right", "top", "bottom"} & set(found) else found["left"],
         rows if {"bottom", "left", "right"} & set(found) else found["top"],
     )
-    del x0
     return [
         make_finding(
             cls=GuardClass.BORDER,
