@@ -243,7 +243,7 @@ def start_batch(workspace_id: str, batch_id: str, deps: ApiDeps) -> dict[str, An
     if not arrived:
         msg = f"batch {batch_id}: no photos uploaded under {batch.source_prefix}"
         raise EmptyBatchError(msg)
-    expected = list(batch.expected) or sorted(arrived)
+    expected = sorted(batch.expected or arrived)  # name order, as a drop folder lists
     missing = [name for name in expected if name not in arrived]
     if missing:
         more = len(missing) - NAMES_SHOWN
