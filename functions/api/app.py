@@ -1,17 +1,20 @@
-"""PixelLift merchant API: batches, their status and outputs, and presets (API Gateway via Chalice).
+"""PixelLift merchant API: batches, their status and outputs, presets, API keys and share links.
 
-Every route is under ``/workspaces/{ws}`` and needs that workspace's key in ``x-api-key``. Errors
-are JSON ``{"error", "message"[, "fields"]}`` with a 4xx status naming what was wrong, or 503 when a
-backing service is busy. Ports are built from the environment on first use; ``use`` replaces them
-(tests, the local server).
+Every route under ``/workspaces/{ws}`` needs an API key in ``x-api-key``; the key stands for a
+principal with roles in its own workspace, and the role blueprints (Cedar) decide each route's
+action on the resource it names. A key of another workspace is refused (403) and the attempt is
+audited in the workspace it reached for. ``POST /shares/open`` needs no key: the share token is
+the credential. Errors are JSON ``{"error", "message"[, "fields"]}`` with a 4xx status naming
+what was wrong, or 503 when a backing service is busy. Ports are built from the environment on
+first use; ``use`` replaces them (tests, the local server).
 
 Regenerate the OpenAPI document with ``python functions/api/app.py > docs/api/openapi.json``.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -21,6 +24,16 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 from chalice.app import Chalice, Request, Response
+from pixellift.adapters.aws.access_http import (
+    GoneError,
+    Guard,
+    answer_errors,
+    authorised,
+    on_batch,
+    on_workspace,
+    parse_json_body,
+)
+from pixellift.adapters.aws.access_wiring import dynamo_access_services
 from pixellift.adapters.aws.dynamodb_models import Tables
 from pixellift.adapters.aws.dynamodb_repos import (
     DynamoBatches,
@@ -32,21 +45,29 @@ from pixellift.adapters.aws.s3_store import S3ObjectStore
 from pixellift.adapters.aws.stepfunctions import StepFunctionsStarter
 from pixellift.adapters.settings import Settings
 from pixellift.adapters.system import UtcClock, UuidIds
+from pixellift.core.access.model import Action, Principal, Resource, ResourceKind
 from pixellift.core.errors import (
-    EmptyBatchError,
-    IllegalTransitionError,
-    PermanentError,
-    PresetNotFoundError,
-    RecordNotFoundError,
-    TransientError,
-    UnknownWorkspaceError,
+    AccessDeniedError,
+    InvalidShareLinkError,
+    ShareLinkExpiredError,
+    ShareLinkRevokedError,
 )
 from pixellift.core.pipeline.api_access import (
-    ApiKeyStore,
-    DigestKeyStore,
+    AccessServices,
+    CreateShare,
+    IssueKey,
+    OpenShare,
+    RotateKey,
+    create_share,
     get_preset,
-    key_opens,
+    issue_api_key,
+    list_api_keys,
+    open_share,
     put_preset,
+    revoke_api_key,
+    revoke_share,
+    rotate_api_key,
+    shared_view,
 )
 from pixellift.core.pipeline.api_batches import (
     ApiDeps,
@@ -60,13 +81,10 @@ from pixellift.core.pipeline.api_openapi import Route, openapi_document, render
 from pixellift.core.pipeline.api_status import batch_outputs, item_statuses
 from pixellift.core.pipeline.preset_schema import Preset
 from pixellift.core.ports import PresetRepository
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
-
-API_KEYS_VARIABLE = "PIXELLIFT_API_KEYS"
-"""JSON object: workspace id → list of SHA-256 hex digests of its API keys."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +93,7 @@ class ApiServices:
 
     deps: ApiDeps
     presets: PresetRepository
-    keys: ApiKeyStore
+    access: AccessServices
 
 
 class S3UploadSigner:
@@ -122,18 +140,21 @@ def build_services(env: Mapping[str, str]) -> ApiServices:
         ),
         max_concurrency=settings.max_concurrency,
     )
-    keys = DigestKeyStore.from_json(env.get(API_KEYS_VARIABLE, ""))
-    return ApiServices(deps=deps, presets=DynamoPresets(tables), keys=keys)
+    access = dynamo_access_services(env, settings.region, settings.endpoint_url, deps.clock)
+    return ApiServices(deps=deps, presets=DynamoPresets(tables), access=access)
 
 
 app = Chalice(app_name="pixellift-api")
 _services: list[ApiServices] = []
 
-_NOT_FOUND = (RecordNotFoundError, UnknownWorkspaceError, PresetNotFoundError)
-_CONFLICT = (IllegalTransitionError, EmptyBatchError)
+_caller: contextvars.ContextVar[Principal] = contextvars.ContextVar("caller")
 JSON_BODY: dict[str, type[BaseModel]] = {
     "create_batch_route": CreateBatch,
     "put_preset_route": Preset,
+    "issue_key_route": IssueKey,
+    "rotate_key_route": RotateKey,
+    "create_share_route": CreateShare,
+    "open_share_route": OpenShare,
 }
 """Request-body model of each view that takes one (drives validation docs and OpenAPI)."""
 
@@ -150,18 +171,6 @@ def services() -> ApiServices:
     return _services[0]
 
 
-def _error(status: int, error: str, message: str, **extra: Any) -> Response:
-    body = {"error": error, "message": message} | extra
-    return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
-
-
-def _fields(exc: ValidationError) -> list[dict[str, str]]:
-    return [
-        {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
-        for e in exc.errors(include_url=False)
-    ]
-
-
 def _request() -> Request:
     request = app.current_request
     if request is None:
@@ -171,64 +180,53 @@ def _request() -> Request:
 
 
 def _json_body() -> dict[str, Any]:
-    raw = _request().raw_body
-    try:
-        body = json.loads(raw or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        msg = f"body: not valid JSON ({exc})"
-        raise _BadBody(msg) from exc
-    if not isinstance(body, dict):
-        msg = "body: expected a JSON object"
-        raise _BadBody(msg)
-    return body
+    return parse_json_body(_request().raw_body)
 
 
-class _BadBody(ValueError):
-    """The request body is not a JSON object."""
+def _preset_guard(ws: str, params: Mapping[str, str]) -> tuple[Action, Resource]:
+    if services().presets.get(ws, params["name"]) is None:
+        return Action.CREATE_PRESET, Resource.workspace(ws)
+    return Action.EDIT_PRESET, Resource(
+        kind=ResourceKind.PRESET, id=params["name"], workspace_id=ws
+    )
 
 
-def merchant_route(path: str, methods: list[str]) -> Callable[[Callable[..., Any]], Any]:
-    """A route that checks the workspace's API key and turns errors into JSON 4xx/5xx answers."""
+def _share_guard(ws: str, _: Mapping[str, str]) -> tuple[Action, Resource]:
+    return Action.SHARE, CreateShare.model_validate(_json_body()).target(ws)
+
+
+def _revoke_share_guard(ws: str, params: Mapping[str, str]) -> tuple[Action, Resource]:
+    link = services().access.share_services().links.get(ws, params["link_id"])
+    if link is None:  # decided on the workspace's batches; the view then answers 404
+        return Action.SHARE, Resource(kind=ResourceKind.BATCH, id="*", workspace_id=ws)
+    return Action.SHARE, Resource(kind=link.target_kind, id=link.target_id, workspace_id=ws)
+
+
+def merchant_route(
+    path: str, methods: list[str], guard: Guard
+) -> Callable[[Callable[..., Any]], Any]:
+    """A route authorised by the blueprints, turning errors into JSON 4xx/5xx answers.
+
+    The key is authenticated first, so nothing is looked up for a caller without a valid key;
+    then the guard names the action and the resource, and the authoriser decides.
+    """
 
     def decorate(view: Callable[..., Any]) -> Any:
         @functools.wraps(view)
         def guarded(ws: str, **params: str) -> Any:
-            key = _request().headers.get("x-api-key")
-            if not key:
-                return _error(401, "Unauthorized", "x-api-key: header is missing")
-            if not key_opens(services().keys, ws, key):
-                return _error(403, "Forbidden", f"x-api-key: the key does not open workspace {ws}")
-            try:
+            def run() -> Any:
+                key = _request().headers.get("x-api-key")
+                _caller.set(authorised(services().access, key, guard, ws, params))
                 return view(ws, **params)
-            except _BadBody as exc:
-                return _error(
-                    400,
-                    "ValidationError",
-                    str(exc),
-                    fields=[{"field": "body", "message": str(exc)}],
-                )
-            except ValidationError as exc:
-                return _error(
-                    400,
-                    "ValidationError",
-                    f"{exc.error_count()} invalid field(s)",
-                    fields=_fields(exc),
-                )
-            except _NOT_FOUND as exc:
-                return _error(404, type(exc).__name__, str(exc))
-            except _CONFLICT as exc:
-                return _error(409, type(exc).__name__, str(exc))
-            except PermanentError as exc:
-                return _error(400, type(exc).__name__, str(exc))
-            except TransientError as exc:
-                return _error(503, type(exc).__name__, str(exc))
+
+            return answer_errors(run)
 
         return app.route(path, methods=methods)(guarded)
 
     return decorate
 
 
-@merchant_route("/workspaces/{ws}/batches", ["POST"])
+@merchant_route("/workspaces/{ws}/batches", ["POST"], on_workspace(Action.RUN_BATCH))
 def create_batch_route(ws: str) -> Response:
     """Create a batch.
 
@@ -239,7 +237,7 @@ def create_batch_route(ws: str) -> Response:
     return Response(body=create_batch(ws, request, services().deps), status_code=201)
 
 
-@merchant_route("/workspaces/{ws}/batches/{batch_id}/start", ["POST"])
+@merchant_route("/workspaces/{ws}/batches/{batch_id}/start", ["POST"], on_batch(Action.RUN_BATCH))
 def start_batch_route(ws: str, batch_id: str) -> dict[str, Any]:
     """Start processing a batch whose photos are all uploaded.
 
@@ -248,25 +246,31 @@ def start_batch_route(ws: str, batch_id: str) -> dict[str, Any]:
     return start_batch(ws, batch_id, services().deps)
 
 
-@merchant_route("/workspaces/{ws}/batches/{batch_id}", ["GET"])
+@merchant_route("/workspaces/{ws}/batches/{batch_id}", ["GET"], on_batch(Action.VIEW_IMAGE))
 def get_batch_route(ws: str, batch_id: str) -> dict[str, Any]:
     """Get a batch's status and item counts."""
     return batch_summary(find_batch(ws, batch_id, services().deps))
 
 
-@merchant_route("/workspaces/{ws}/batches/{batch_id}/items", ["GET"])
+@merchant_route("/workspaces/{ws}/batches/{batch_id}/items", ["GET"], on_batch(Action.VIEW_IMAGE))
 def list_items_route(ws: str, batch_id: str) -> dict[str, Any]:
     """List the status, findings and outcome of every item of a batch."""
     return {"batch_id": batch_id, "items": list(item_statuses(ws, batch_id, services().deps))}
 
 
-@merchant_route("/workspaces/{ws}/batches/{batch_id}/outputs", ["GET"])
+@merchant_route("/workspaces/{ws}/batches/{batch_id}/outputs", ["GET"], on_batch(Action.VIEW_IMAGE))
 def list_outputs_route(ws: str, batch_id: str) -> dict[str, Any]:
     """List a batch's published files and its manifest and report keys."""
     return batch_outputs(ws, batch_id, services().deps)
 
 
-@merchant_route("/workspaces/{ws}/presets/{name}", ["GET"])
+def _view_preset(ws: str, params: Mapping[str, str]) -> tuple[Action, Resource]:
+    return Action.VIEW_PRESET, Resource(
+        kind=ResourceKind.PRESET, id=params["name"], workspace_id=ws
+    )
+
+
+@merchant_route("/workspaces/{ws}/presets/{name}", ["GET"], _view_preset)
 def get_preset_route(ws: str, name: str) -> dict[str, Any]:
     """Get the highest version of a workspace preset (``?version=`` for another)."""
     params: dict[str, str] = dict(_request().query_params or {})
@@ -274,11 +278,12 @@ def get_preset_route(ws: str, name: str) -> dict[str, Any]:
     return get_preset(ws, name, services().presets, version)
 
 
-@merchant_route("/workspaces/{ws}/presets/{name}", ["PUT"])
+@merchant_route("/workspaces/{ws}/presets/{name}", ["PUT"], _preset_guard)
 def put_preset_route(ws: str, name: str) -> Response:
     """Store a new version of a workspace preset.
 
     The body is a complete preset; versions are never overwritten (409 for an existing one).
+    Creating a preset needs ``create_preset``; a new version of one needs ``edit_preset``.
     """
     s = services()
     body = _json_body()
@@ -288,6 +293,81 @@ def put_preset_route(ws: str, name: str) -> Response:
     return Response(body=stored, status_code=201)
 
 
+@merchant_route("/workspaces/{ws}/keys", ["POST"], on_workspace(Action.MANAGE_KEYS))
+def issue_key_route(ws: str) -> Response:
+    """Issue an API key holding the given roles in the workspace.
+
+    The key is in this answer only; it is stored as a SHA-256 digest. Only an owner may issue an
+    owner key.
+    """
+    request = IssueKey.model_validate(_json_body())
+    return Response(
+        body=issue_api_key(ws, request, _caller.get(), services().access), status_code=201
+    )
+
+
+@merchant_route("/workspaces/{ws}/keys", ["GET"], on_workspace(Action.MANAGE_KEYS))
+def list_keys_route(ws: str) -> dict[str, Any]:
+    """List the workspace's API keys: prefixes, roles, rotation and revocation (never a key)."""
+    return list_api_keys(ws, services().access)
+
+
+@merchant_route("/workspaces/{ws}/keys/{prefix}/rotate", ["POST"], on_workspace(Action.MANAGE_KEYS))
+def rotate_key_route(ws: str, prefix: str) -> Response:
+    """Rotate an API key: a successor with the same roles; the old key works for a grace period."""
+    raw = _request().raw_body
+    request = RotateKey.model_validate(_json_body() if raw else {})
+    answer = rotate_api_key(ws, prefix, request, _caller.get(), services().access)
+    return Response(body=answer, status_code=201)
+
+
+@merchant_route("/workspaces/{ws}/keys/{prefix}", ["DELETE"], on_workspace(Action.MANAGE_KEYS))
+def revoke_key_route(ws: str, prefix: str) -> dict[str, Any]:
+    """Revoke an API key at once."""
+    return revoke_api_key(ws, prefix, _caller.get(), services().access)
+
+
+@merchant_route("/workspaces/{ws}/shares", ["POST"], _share_guard)
+def create_share_route(ws: str) -> Response:
+    """Create a share link to a batch or one of its images.
+
+    Scoped (view, annotate, approve), expiring (at most 90 days), optionally password-protected;
+    the answer holds the signed token to hand out.
+    """
+    request = CreateShare.model_validate(_json_body())
+    find_batch(ws, request.id.split("/", 1)[0], services().deps)
+    return Response(
+        body=create_share(ws, request, _caller.get(), services().access), status_code=201
+    )
+
+
+@merchant_route("/workspaces/{ws}/shares/{link_id}", ["DELETE"], _revoke_share_guard)
+def revoke_share_route(ws: str, link_id: str) -> dict[str, Any]:
+    """Revoke a share link at once."""
+    return revoke_share(ws, link_id, _caller.get(), services().access)
+
+
+@app.route("/shares/open", methods=["POST"])
+def open_share_route() -> Any:
+    """Open a share link: what it grants, and the shared batch's status and items.
+
+    No API key: the signed token is the credential (with the password, if the link has one).
+    Every opening and every refusal is audited. 403 for a tampered token or a wrong password,
+    410 for an expired or revoked link.
+    """
+
+    def run() -> dict[str, Any]:
+        try:
+            grant = open_share(OpenShare.model_validate(_json_body()), services().access)
+        except (ShareLinkExpiredError, ShareLinkRevokedError) as exc:
+            raise GoneError(str(exc)) from exc
+        except InvalidShareLinkError as exc:
+            raise AccessDeniedError(str(exc)) from exc
+        return shared_view(grant, services().deps)
+
+    return answer_errors(run)
+
+
 def openapi() -> dict[str, Any]:
     """The OpenAPI document of the app."""
     routes = [
@@ -295,7 +375,7 @@ def openapi() -> dict[str, Any]:
         for path, methods in app.routes.items()
         for method, entry in methods.items()
     ]
-    return openapi_document(routes, JSON_BODY)
+    return openapi_document(routes, JSON_BODY, public={"open_share_route"})
 
 
 if __name__ == "__main__":

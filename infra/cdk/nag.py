@@ -43,6 +43,10 @@ SCHEDULE_DLQ = (
     "This queue is the dead-letter queue of the policy-sync schedule target; a dead-letter queue "
     "needs none of its own."
 )
+WORKSPACE_PREFIXES = (
+    "Workspace Walls: the wildcard is the objects under the caller's own workspace prefix, "
+    "named by its session tag; every other key in the buckets is denied explicitly."
+)
 API_LOGS = (
     "Chalice names the API's functions at packaging time, so its log groups are matched by the "
     "/aws/lambda/ prefix of this account and region."
@@ -89,6 +93,15 @@ def acknowledge_pipeline_findings(stack: PipelineStack) -> None:
                     "AWSLambdaBasicExecutionRole]": NOTIFICATIONS
                 },
             )
+    tagged = "<aws:PrincipalTag/workspace>"
+    acknowledge(
+        stack.workspace_walls,
+        {
+            f"IAM5[Resource::{arn_of(storage.drop_bucket)}/{tagged}/*]": WORKSPACE_PREFIXES,
+            f"IAM5[Resource::{arn_of(storage.drop_bucket)}/api/{tagged}/*]": WORKSPACE_PREFIXES,
+            f"IAM5[Resource::{arn_of(storage.output_bucket)}/{tagged}/*]": WORKSPACE_PREFIXES,
+        },
+    )
     if stack.api is not None:
         acknowledge(
             stack.api,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,20 +14,33 @@ import boto3
 import pytest
 from chalice.test import Client
 from moto import mock_aws
+from pixellift.adapters.aws.access_models import AccessTableNames, AccessTables
+from pixellift.adapters.aws.access_repos import DynamoApiKeys
 from pixellift.adapters.aws.dynamodb_models import Tables
 from pixellift.adapters.aws.dynamodb_repos import DynamoWorkspaces
 from pixellift.adapters.settings import Settings
+from pixellift.adapters.system import UtcClock
+from pixellift.core.access.api_keys import KeyServices, issue_key
+from pixellift.core.access.model import Role
 from pixellift.core.contracts.records import Workspace
 from pixellift.core.errors import MissingConfigurationError
-from pixellift.core.pipeline.api_access import key_digest
 
 from tests.functional.test_api_batches import load_api
+from tests.unit.access.memory import MemoryAudit
 
 _PASS = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
 
 
+@dataclass
+class AwsApi:
+    """The app's test client and acme's owner key (stored in the api_keys table)."""
+
+    client: Client
+    key: str
+
+
 @pytest.fixture
-def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsApi]:
     """The app wired from its environment against moto, with workspace acme and its key."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -48,24 +62,29 @@ def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
             definition=json.dumps(_PASS),
             roleArn="arn:aws:iam::123456789012:role/sfn",
         )["stateMachineArn"]
-        env |= {
-            "PIXELLIFT_PIPELINE_ARN": arn,
-            "PIXELLIFT_API_KEYS": json.dumps({"acme": [key_digest("key-acme")]}),
-        }
+        access_tables = AccessTables.bound(
+            AccessTableNames.from_env(env), settings.region, settings.endpoint_url
+        )
+        access_tables.create_missing()
+        keys = KeyServices(DynamoApiKeys(access_tables), MemoryAudit(), UtcClock())
+        key = issue_key("acme", [Role.OWNER], actor="system:test", services=keys).key
+        env |= {"PIXELLIFT_PIPELINE_ARN": arn, "PIXELLIFT_SHARE_SIGNING_KEY": "ab" * 32}
         module = load_api()
         module.use(module.build_services(env))
         with Client(module.app) as test_client:
-            yield test_client
+            yield AwsApi(test_client, key)
 
 
-def _call(client: Client, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    headers = {"Content-Type": "application/json", "x-api-key": "key-acme"}
+def _call(
+    api: AwsApi, method: str, path: str, body: Any = None, key: str | None = None
+) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json", "x-api-key": key or api.key}
     raw = None if body is None else json.dumps(body)
-    response = client.http.request(method, path, headers=headers, body=raw)
+    response = api.client.http.request(method, path, headers=headers, body=raw)
     return response.status_code, json.loads(response.body)
 
 
-def test_api_on_aws_adapters_runs_a_batch_from_upload_to_execution(client: Client) -> None:
+def test_api_on_aws_adapters_runs_a_batch_from_upload_to_execution(client: AwsApi) -> None:
     # GIVEN a batch of two named photos, uploaded to the drop bucket
     body = {"marketplace": "amazon", "files": [{"name": "a.jpg"}, {"name": "b.jpg"}]}
     _, created = _call(client, "POST", "/workspaces/acme/batches", body)
@@ -87,7 +106,7 @@ def test_api_on_aws_adapters_runs_a_batch_from_upload_to_execution(client: Clien
     assert execution["name"] == f"{created['batch_id']}-r1"
 
 
-def test_api_on_aws_adapters_stores_inline_photos_in_the_drop_bucket(client: Client) -> None:
+def test_api_on_aws_adapters_stores_inline_photos_in_the_drop_bucket(client: AwsApi) -> None:
     # GIVEN an inline photo
     data = base64.b64encode(b"\xff\xd8jpeg").decode()
     body = {"marketplace": "amazon", "inline": [{"name": "a.jpg", "data_base64": data}]}
@@ -99,10 +118,28 @@ def test_api_on_aws_adapters_stores_inline_photos_in_the_drop_bucket(client: Cli
     assert stored["Body"].read() == b"\xff\xd8jpeg"
 
 
-def test_api_services_refuse_malformed_keys_configuration(tmp_path: Path) -> None:
-    # GIVEN a keys variable that maps a workspace to one string instead of a list of digests
-    env = {"HOME": str(tmp_path), "PIXELLIFT_API_KEYS": '{"acme": "abc"}'}
+def test_api_services_refuse_a_malformed_share_signing_key(tmp_path: Path) -> None:
+    # GIVEN a signing key that is not hex
+    env = {"HOME": str(tmp_path), "PIXELLIFT_SHARE_SIGNING_KEY": "not hex"}
     # WHEN the services are built
     # THEN the configuration error names the setting
-    with pytest.raises(MissingConfigurationError, match="API keys: expected a JSON object"):
+    with pytest.raises(
+        MissingConfigurationError, match="PIXELLIFT_SHARE_SIGNING_KEY: expected hex"
+    ):
         load_api().build_services(env)
+
+
+def test_api_on_aws_adapters_rotates_a_key_stored_in_dynamodb(client: AwsApi) -> None:
+    # GIVEN acme's owner key, rotated with no grace period
+    status, rotated = _call(
+        client,
+        "POST",
+        f"/workspaces/acme/keys/{client.key.split('_')[2]}/rotate",
+        {"grace_seconds": 0},
+    )
+    # WHEN the old and the new key read the key list
+    old_status, _ = _call(client, "GET", "/workspaces/acme/keys")
+    new_status, listing = _call(client, "GET", "/workspaces/acme/keys", key=rotated["api_key"])
+    # THEN the old key is refused, the new one works, and both records are listed
+    assert (status, old_status, new_status) == (201, 401, 200)
+    assert {k["prefix"] for k in listing["keys"]} == {client.key.split("_")[2], rotated["prefix"]}

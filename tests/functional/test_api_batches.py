@@ -14,16 +14,19 @@ from typing import Any
 
 import pytest
 from chalice.test import Client
+from pixellift.adapters.aws.access_wiring import access_services
+from pixellift.core.access.api_keys import issue_key
+from pixellift.core.access.model import Role
 from pixellift.core.contracts.records import BatchStatus
 from pixellift.core.contracts.tasks import ExecutionInput
-from pixellift.core.pipeline.api_access import key_digest
 from pixellift.core.pipeline.api_batches import ApiDeps
 
 from tests.fakes.pipeline import Fakes
 from tests.fakes.repositories import MemoryWorkspaces
+from tests.unit.access.memory import MemoryAudit, MemoryKeys, MemoryLinks
 
 API_DIR = Path(__file__).resolve().parents[2] / "functions" / "api"
-KEYS = {"acme": "key-acme", "rival": "key-rival", "ghost": "key-ghost"}
+SIGNING_KEY = "5e" * 32
 
 
 def load_api() -> ModuleType:
@@ -59,15 +62,25 @@ class Api:
     fakes: Fakes
     client: Client
     workspaces: MemoryWorkspaces
+    audit: MemoryAudit
+    keys: dict[str, str] = field(default_factory=dict)
+    """Owner key of each workspace (acme, rival, ghost)."""
     started: list[tuple[str, str]] = field(default_factory=list)
 
+    def client_services(self) -> Any:
+        """The services the app runs on."""
+        return load_api().services()
+
     def call(
-        self, method: str, path: str, body: Any = None, *, key: str | None = "key-acme"
+        self, method: str, path: str, body: Any = None, *, key: str | None = "acme"
     ) -> tuple[int, Any]:
-        """Status and decoded JSON body of one request."""
+        """Status and decoded JSON body of one request with the key of workspace ``key``.
+
+        ``key`` may also be a key itself (``plk_...``), or ``None`` for no header.
+        """
         headers = {"Content-Type": "application/json"}
         if key is not None:
-            headers["x-api-key"] = key
+            headers["x-api-key"] = self.keys.get(key, key)
         raw = body if isinstance(body, str) else (None if body is None else json.dumps(body))
         response = self.client.http.request(method, path, headers=headers, body=raw)
         return response.status_code, json.loads(response.body or b"null")
@@ -75,7 +88,10 @@ class Api:
 
 @pytest.fixture
 def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
-    """A client of the app on fresh fakes with workspaces acme and rival (ghost has a key only)."""
+    """A client of the app on fresh fakes with workspaces acme and rival (ghost has a key only).
+
+    Each workspace has an owner key, issued and stored hashed as the CLI does.
+    """
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example-secret")
     module = load_api()
@@ -93,10 +109,18 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
         signer=module.S3UploadSigner(module.signing_client("us-east-1"), "drop-bucket"),
         max_concurrency=3,
     )
-    keys = module.DigestKeyStore({ws: (key_digest(k),) for ws, k in KEYS.items()})
-    module.use(module.ApiServices(deps=deps, presets=fakes.presets, keys=keys))
+    audit = MemoryAudit()
+    access = access_services(
+        MemoryKeys(), MemoryLinks(), audit, fakes.clock, signing_key=SIGNING_KEY
+    )
+    keys = {
+        ws: issue_key(ws, [Role.OWNER], actor="system:test", services=access.keys).key
+        for ws in ("acme", "rival", "ghost")
+    }
+    audit.events.clear()
+    module.use(module.ApiServices(deps=deps, presets=fakes.presets, access=access))
     with Client(module.app) as client:
-        yield Api(fakes=fakes, client=client, workspaces=workspaces)
+        yield Api(fakes=fakes, client=client, workspaces=workspaces, audit=audit, keys=keys)
 
 
 def inline(*names: str, data: bytes = b"\xff\xd8photo") -> dict[str, Any]:
@@ -143,11 +167,15 @@ def test_api_rejects_a_request_without_a_key(api: Api) -> None:
 def test_api_rejects_another_workspaces_key(api: Api) -> None:
     # GIVEN rival's key
     # WHEN it is used on acme
-    status, body = api.call("POST", "/workspaces/acme/batches", inline("a.jpg"), key="key-rival")
-    # THEN the answer is 403 and nothing is created
+    status, body = api.call("POST", "/workspaces/acme/batches", inline("a.jpg"), key="rival")
+    # THEN the answer is 403, nothing is created, and acme's log records the attempt
     assert status == 403
     assert body["error"] == "Forbidden"
+    assert "belongs to workspace acme" in body["message"]
     assert api.fakes.batches.rows == {}
+    assert [(e.type, e.workspace_id) for e in api.audit.events] == [
+        ("access.denied_cross_workspace", "acme")
+    ]
 
 
 def test_create_batch_names_each_invalid_field(api: Api) -> None:
@@ -209,7 +237,7 @@ def test_create_batch_refuses_inline_data_over_the_limit(
 def test_create_batch_in_a_workspace_that_does_not_exist_is_404(api: Api) -> None:
     # GIVEN a key for a workspace that has no record
     # WHEN a batch is created there
-    status, answer = api.call("POST", "/workspaces/ghost/batches", inline("a.jpg"), key="key-ghost")
+    status, answer = api.call("POST", "/workspaces/ghost/batches", inline("a.jpg"), key="ghost")
     # THEN the answer is 404 naming the workspace
     assert status == 404
     assert answer == {"error": "UnknownWorkspaceError", "message": "workspace ghost does not exist"}

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from pixellift.adapters.settings import Settings
+from pixellift.cli.access_command import access_app
 from pixellift.cli.serve_command import local_api
+from typer.testing import CliRunner
 
 
 def _request(url: str, key: str, method: str = "GET", body: Any = None) -> Any:
@@ -22,27 +24,29 @@ def _request(url: str, key: str, method: str = "GET", body: Any = None) -> Any:
         return json.loads(response.read())
 
 
-def test_serve_answers_over_http_with_the_key_it_made(
+def test_serve_answers_over_http_with_a_key_issued_by_the_cli(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GIVEN the local API on a free port, with a key made for the local workspace
+    # GIVEN an owner key issued by the CLI into the local state, and the API on a free port
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    settings = Settings.from_env(
-        {"HOME": str(tmp_path), "PIXELLIFT_STATE_DIR": str(tmp_path / "s")}
+    env = {"HOME": str(tmp_path), "PIXELLIFT_STATE_DIR": str(tmp_path / "s")}
+    issued = CliRunner().invoke(
+        access_app, ["key", "issue", "--workspace", "local", "--role", "owner"], env=env
     )
+    assert issued.exit_code == 0, issued.output
+    key = issued.stdout.strip()
+    settings = Settings.from_env(env)
     photo = base64.b64encode(b"\xff\xd8jpeg").decode()
     body = {"marketplace": "amazon", "inline": [{"name": "a.jpg", "data_base64": photo}]}
     with local_api(settings, port=0) as api:
-        assert api.api_key is not None
+        assert api.usable_keys == 1
         thread = threading.Thread(target=api.server.serve_forever, daemon=True)
         thread.start()
         try:
             # WHEN a batch is created and read back over HTTP
-            created = _request(f"{api.url}/workspaces/local/batches", api.api_key, "POST", body)
-            batch = _request(
-                f"{api.url}/workspaces/local/batches/{created['batch_id']}", api.api_key
-            )
+            created = _request(f"{api.url}/workspaces/local/batches", key, "POST", body)
+            batch = _request(f"{api.url}/workspaces/local/batches/{created['batch_id']}", key)
         finally:
             api.server.shutdown()
             thread.join(timeout=10)

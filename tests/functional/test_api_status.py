@@ -13,7 +13,7 @@ def test_get_batch_of_another_workspace_is_404(api: Api) -> None:
     # GIVEN acme's batch
     api.call("POST", "/workspaces/acme/batches", inline("a.jpg"))
     # WHEN rival asks for it by id
-    status, answer = api.call("GET", "/workspaces/rival/batches/b-1", key="key-rival")
+    status, answer = api.call("GET", "/workspaces/rival/batches/b-1", key="rival")
     # THEN it does not exist for rival
     assert status == 404
     assert answer["error"] == "BatchNotFoundError"

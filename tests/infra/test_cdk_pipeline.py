@@ -217,6 +217,9 @@ def test_tables_are_on_demand_with_point_in_time_recovery(template: Template) ->
             "ledger",
             "policies",
             "audit",
+            "memberships",
+            "api_keys",
+            "share_links",
         )
     }
     for table in tables.values():

@@ -47,6 +47,9 @@ TABLES: Final = (
     TableSpec("ledger", "workspace_id", "entry_id"),
     TableSpec("policies", "marketplace"),
     TableSpec("audit", "workspace_id", "event_id"),
+    TableSpec("memberships", "workspace_id", "user_id"),
+    TableSpec("api_keys", "workspace_id", "prefix"),
+    TableSpec("share_links", "workspace_id", "link_id"),
 )
 """Tables of one environment; keys match ``pixellift.adapters.aws.dynamodb_models``."""
 

@@ -9,6 +9,7 @@ from typing import Final
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack, Stage
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
@@ -28,6 +29,7 @@ from ..constructs.photo_function import (
 )
 from ..constructs.pipeline_state_machine import PipelineStateMachine
 from ..constructs.storage import PhotoStorage, deliver_access_logs_by_policy
+from ..constructs.workspace_walls import workspace_wall_policy
 from ..nag import acknowledge_pipeline_findings
 from .function_access import (
     FUNCTION_ACCESS,
@@ -90,6 +92,21 @@ class PipelineStack(Stack):
             drop_expiry_days=config.drop_expiry_days,
             intermediate_expiry_days=config.intermediate_expiry_days,
             retain=config.retain_data,
+        )
+        # Merchants' direct S3 access (uploads, downloads) is confined to their workspace's
+        # prefixes by the role session's ``workspace`` tag.
+        self.merchant_role = iam.Role(
+            self,
+            "MerchantAccessRole",
+            assumed_by=iam.AccountRootPrincipal().with_session_tags(),
+            description="Merchant S3 access, walled to the session's workspace tag",
+        )
+        self.workspace_walls = workspace_wall_policy(
+            self,
+            "WorkspaceWalls",
+            self.storage.drop_bucket.bucket_arn,
+            self.storage.output_bucket.bucket_arn,
+            roles=[self.merchant_role],
         )
         self.sender = ses.EmailIdentity(
             self, "Sender", identity=_ses_identity(config.sender_identity)
@@ -226,7 +243,10 @@ class PipelineStack(Stack):
             list(TABLE_WRITE),
             table_arns(
                 self.storage,
-                ("workspaces", "presets", "batches", "items", "outputs", "ledger", "audit"),
+                (
+                    *("workspaces", "presets", "batches", "items", "outputs", "ledger", "audit"),
+                    *("memberships", "api_keys", "share_links"),
+                ),
             ),
         )
         api.allow(["s3:PutObject"], [self.storage.drop_bucket.arn_for_objects("*")])

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from pixellift.cli.access_command import access_app
 from pixellift.cli.check_command import check
 from pixellift.cli.endpoint_command import endpoint_app
 from pixellift.cli.fix_command import plan_fix_all, print_report, resolve_preset, run_fix
@@ -81,6 +82,7 @@ app.command()(run)
 app.command()(serve)
 app.add_typer(rules_app, name="rules")
 app.add_typer(endpoint_app, name="endpoint")
+app.add_typer(access_app, name="access")
 
 
 @app.command()

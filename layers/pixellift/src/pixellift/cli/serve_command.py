@@ -5,18 +5,20 @@ Chalice's local server; its ports point at the local runtime (moto with the pipe
 machine, in-process Lambda handlers, state kept in ``PIXELLIFT_STATE_DIR``), so a batch started
 through the API runs the real chain. Pre-signed upload URLs name S3, which the local runtime does
 not serve over HTTP: locally, send photos inline.
+
+API keys, roles and share links are the access state under ``PIXELLIFT_STATE_DIR/access``: the
+first key of a workspace is issued with ``pixellift access key issue --workspace W --role owner``
+(keys issued while the server runs count from its next start).
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
-import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -26,14 +28,22 @@ import typer
 from chalice.config import Config
 from chalice.local import LocalDevServer, create_local_server
 
+from pixellift.adapters.aws.access_local import (
+    AUDIT_FILE,
+    FileAudit,
+    access_dir,
+    attached_access_tables,
+    signing_key,
+)
+from pixellift.adapters.aws.access_models import AccessTableNames
+from pixellift.adapters.aws.access_repos import DynamoApiKeys, DynamoShareLinks
+from pixellift.adapters.aws.access_wiring import SIGNING_KEY_VARIABLE, access_services
 from pixellift.adapters.local.runtime import LocalRuntime, repository_root
 from pixellift.adapters.settings import Settings
+from pixellift.adapters.system import UtcClock
 from pixellift.cli.progress import stderr
 from pixellift.core.contracts.records import Workspace
-from pixellift.core.pipeline.api_access import key_digest
 from pixellift.core.pipeline.autofix import FixServices
-
-API_KEYS_VARIABLE = "PIXELLIFT_API_KEYS"
 
 
 def load_api_app(functions_dir: Path, module_name: str = "pixellift_local_api") -> ModuleType:
@@ -51,11 +61,11 @@ def load_api_app(functions_dir: Path, module_name: str = "pixellift_local_api") 
 
 @dataclass(frozen=True)
 class LocalApi:
-    """A running local API: its server and, when one was made for this start, the key."""
+    """A running local API: its server, the runtime, and how many usable keys the workspace has."""
 
     server: LocalDevServer
     runtime: LocalRuntime
-    api_key: str | None
+    usable_keys: int
 
     @property
     def url(self) -> str:
@@ -70,38 +80,38 @@ def local_api(
     host: str = "127.0.0.1",
     port: int = 8000,
     *,
-    api_keys: str | None = None,
     fix: FixServices | None = None,
 ) -> Iterator[LocalApi]:
-    """Start the runtime and the API server on it; both stop on exit.
-
-    ``api_keys`` is the ``PIXELLIFT_API_KEYS`` JSON; without it a fresh key opens the settings'
-    workspace for this start only.
-    """
+    """Start the runtime, the persisted access state and the API server; all stop on exit."""
     with LocalRuntime(settings, fix=fix) as runtime:
         now = datetime.now(UTC)
         workspace = Workspace(
             workspace_id=settings.workspace, name=settings.workspace, created_at=now
         )
         runtime.deps.workspaces.create(workspace)
-        api_key = None
-        if not api_keys:
-            api_key = secrets.token_urlsafe(24)
-            api_keys = json.dumps({settings.workspace: [key_digest(api_key)]})
-        env = dict(os.environ) | {
-            "PIXELLIFT_STATE_DIR": str(settings.state_dir),
-            "PIXELLIFT_PIPELINE_ARN": runtime.settings.pipeline_arn or "",
-            "PIXELLIFT_DROP_BUCKET": settings.drop_bucket,
-            "PIXELLIFT_OUTPUT_BUCKET": settings.output_bucket,
-            API_KEYS_VARIABLE: api_keys,
-        }
-        module = load_api_app(settings.functions_dir or repository_root() / "functions")
-        module.use(module.build_services(env))
-        server = create_local_server(module.app, Config.create(), host, port)
-        try:
-            yield LocalApi(server=server, runtime=runtime, api_key=api_key)
-        finally:
-            server.server.server_close()
+        names = AccessTableNames.from_env(os.environ)
+        with attached_access_tables(settings.state_dir, names, settings.region) as tables:
+            secret = signing_key(settings.state_dir)
+            env = dict(os.environ) | {
+                "PIXELLIFT_STATE_DIR": str(settings.state_dir),
+                "PIXELLIFT_PIPELINE_ARN": runtime.settings.pipeline_arn or "",
+                "PIXELLIFT_DROP_BUCKET": settings.drop_bucket,
+                "PIXELLIFT_OUTPUT_BUCKET": settings.output_bucket,
+                SIGNING_KEY_VARIABLE: secret,
+            }
+            module = load_api_app(settings.functions_dir or repository_root() / "functions")
+            audit = FileAudit(access_dir(settings.state_dir) / AUDIT_FILE)
+            keys = DynamoApiKeys(tables)
+            access = access_services(
+                keys, DynamoShareLinks(tables), audit, UtcClock(), signing_key=secret
+            )
+            module.use(replace(module.build_services(env), access=access))
+            usable = [k for k in keys.list(settings.workspace) if k.refusal(now) is None]
+            server = create_local_server(module.app, Config.create(), host, port)
+            try:
+                yield LocalApi(server=server, runtime=runtime, usable_keys=len(usable))
+            finally:
+                server.server.server_close()
 
 
 def serve(
@@ -110,13 +120,17 @@ def serve(
 ) -> None:
     """Serve the merchant API locally, on the local runtime (Ctrl-C stops it).
 
-    Keys come from PIXELLIFT_API_KEYS (JSON: workspace → SHA-256 digests of its keys); without
-    it, a key for the workspace PIXELLIFT_WORKSPACE is made and printed for this start.
+    Requests need an API key of the workspace (x-api-key); issue the first one with
+    `pixellift access key issue --workspace W --role owner`.
     """
     settings = Settings.from_env(os.environ)
-    with local_api(settings, host, port, api_keys=os.environ.get(API_KEYS_VARIABLE)) as api:
-        if api.api_key is not None:
-            stderr.print(f"workspace {settings.workspace}: x-api-key {api.api_key}")
+    with local_api(settings, host, port) as api:
+        if not api.usable_keys:
+            ws = settings.workspace
+            stderr.print(
+                f"[yellow]workspace {ws} has no API key[/]: "
+                f"pixellift access key issue --workspace {ws} --role owner"
+            )
         stderr.print(f"PixelLift API on {api.url} (state in {settings.state_dir})")
         try:
             api.server.serve_forever()

@@ -1,102 +1,224 @@
-"""Merchant API use cases for access and presets: per-workspace API keys, preset versions.
+"""Merchant API use cases for access and presets: keys, roles, share links, preset versions.
 
-Keys are stored as SHA-256 digests only; a presented key is hashed and compared in constant time,
-so neither the store nor the comparison reveals a key.
+Every request presents an API key (``x-api-key``); the key stands for a principal holding roles in
+its own workspace, and the role blueprints decide each route's action on the resource it names
+(:mod:`pixellift.core.access`). Keys are stored as SHA-256 digests only.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-from collections.abc import Mapping
-from typing import Any, Protocol
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from pixellift.core.access.api_keys import (
+    KeyServices,
+    authenticate,
+    issue_key,
+    key_view,
+    revoke_key,
+    rotate_key,
+)
+from pixellift.core.access.authorizer import Authorizer
+from pixellift.core.access.model import Action, Principal, Resource, ResourceKind, Role
+from pixellift.core.access.records import ShareScope
+from pixellift.core.access.share_links import (
+    MAX_LIFETIME,
+    ShareGrant,
+    ShareServices,
+    create_share_link,
+    link_view,
+    open_share_link,
+    revoke_share_link,
+)
 from pixellift.core.contracts.records import PresetVersion
 from pixellift.core.errors import (
+    AccessDeniedError,
     IllegalTransitionError,
     InvalidPresetError,
     MissingConfigurationError,
     PresetNotFoundError,
     UnknownWorkspaceError,
 )
+from pixellift.core.pipeline.api_batches import ApiDeps, batch_summary, find_batch
+from pixellift.core.pipeline.api_status import item_statuses
 from pixellift.core.pipeline.preset_schema import Preset
 from pixellift.core.ports import PresetRepository, WallClock, WorkspaceRepository
 
 
-class ApiKeyStore(Protocol):
-    """The SHA-256 digests (hex) of the API keys that open each workspace."""
-
-    def digests(self, workspace_id: str) -> tuple[str, ...]:
-        """Every key digest of the workspace (empty for none)."""
-        ...
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class DigestKeyStore:
-    """``ApiKeyStore`` over a mapping of workspace ids to key digests.
+class IssueKey(_Request):
+    """A new API key for the workspace, holding ``roles``."""
 
-    Examples
-    --------
-    >>> store = DigestKeyStore.from_json('{"acme": ["ab12"]}')
-    >>> store.digests("acme"), store.digests("other")
-    (('ab12',), ())
-    """
+    roles: Annotated[list[Role], Field(min_length=1)]
+    name: Annotated[str, Field(max_length=100)] = ""
 
-    def __init__(self, digests: Mapping[str, tuple[str, ...]]) -> None:
-        self._digests = dict(digests)
 
-    @classmethod
-    def from_json(cls, text: str) -> DigestKeyStore:
-        """Parse ``{"workspace": ["<sha256 hex>", ...]}`` (empty text: no keys).
+class RotateKey(_Request):
+    """Rotation: the old key keeps working for ``grace_seconds`` (at most 30 days)."""
+
+    grace_seconds: Annotated[int, Field(ge=0, le=30 * 86_400)] = 86_400
+
+
+class CreateShare(_Request):
+    """A share link to one batch, or one image (``<batch id>/<item id>``) of the workspace."""
+
+    kind: Literal["Batch", "Image"]
+    id: Annotated[str, Field(min_length=1, max_length=400, pattern=r"^[A-Za-z0-9._:@/-]+$")]
+    scopes: Annotated[list[ShareScope], Field(min_length=1)]
+    expires_in_seconds: Annotated[int, Field(gt=0, le=int(MAX_LIFETIME.total_seconds()))]
+    password: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+    def target(self, workspace_id: str) -> Resource:
+        """The shared resource in ``workspace_id``."""
+        return Resource(kind=ResourceKind(self.kind), id=self.id, workspace_id=workspace_id)
+
+
+class OpenShare(_Request):
+    """A share token, and its password when the link has one."""
+
+    token: Annotated[str, Field(min_length=1, max_length=2000)]
+    password: Annotated[str, Field(max_length=200)] | None = None
+
+
+@dataclass(frozen=True)
+class AccessServices:
+    """What the API's access checks and access routes use."""
+
+    authorizer: Authorizer
+    keys: KeyServices
+    shares: ShareServices | None
+    """``None`` when no share signing key is configured (share routes then refuse)."""
+
+    def share_services(self) -> ShareServices:
+        """The share-link services.
 
         Raises
         ------
         MissingConfigurationError
-            The text is not such an object.
+            No signing key is configured.
         """
-        try:
-            data = json.loads(text or "{}")
-            if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
-                raise TypeError("not an object of lists")
-            return cls({str(ws): tuple(str(d) for d in digests) for ws, digests in data.items()})
-        except (ValueError, TypeError) as exc:
-            msg = f"API keys: expected a JSON object of digest lists ({exc})"
-            raise MissingConfigurationError(msg) from exc
-
-    def digests(self, workspace_id: str) -> tuple[str, ...]:
-        """The workspace's key digests."""
-        return self._digests.get(workspace_id, ())
+        if self.shares is None:
+            msg = "share links: no signing key is configured (PIXELLIFT_SHARE_SIGNING_KEY)"
+            raise MissingConfigurationError(msg)
+        return self.shares
 
 
-def key_digest(api_key: str) -> str:
-    """The stored form of an API key.
+def authorize_request(
+    api_key: str | None, action: Action, resource: Resource, access: AccessServices
+) -> Principal:
+    """The principal behind ``api_key``, if the blueprints allow it ``action`` on ``resource``.
 
-    Examples
-    --------
-    >>> key_digest("secret")[:16]
-    '2bb80d537b1da3e3'
+    Raises
+    ------
+    InvalidApiKeyError
+        No usable key (missing, malformed, unknown, revoked, past its rotation grace).
+    CrossWorkspaceAccessError
+        The key belongs to another workspace (audited in the resource's workspace).
+    AccessDeniedError
+        The key's roles do not allow the action.
     """
-    return hashlib.sha256(api_key.encode()).hexdigest()
+    principal = authenticate(api_key, access.keys.keys, access.keys.clock)
+    access.authorizer.authorize(principal, action, resource)
+    return principal
 
 
-def key_opens(store: ApiKeyStore, workspace_id: str, api_key: str | None) -> bool:
-    """Whether ``api_key`` is one of the workspace's keys (every digest is compared).
+def issue_api_key(
+    workspace_id: str, request: IssueKey, caller: Principal, access: AccessServices
+) -> dict[str, Any]:
+    """Issue a key; only an owner may issue an owner key. The key is in this answer only.
 
-    Examples
-    --------
-    >>> class Store:
-    ...     def digests(self, workspace_id: str) -> tuple[str, ...]:
-    ...         return (key_digest("k1"),) if workspace_id == "acme" else ()
-    >>> key_opens(Store(), "acme", "k1"), key_opens(Store(), "acme", "k2")
-    (True, False)
-    >>> key_opens(Store(), "other", "k1"), key_opens(Store(), "acme", None)
-    (False, False)
+    Raises
+    ------
+    AccessDeniedError
+        A non-owner asked for an owner key.
     """
-    presented = key_digest(api_key or "").encode()
-    matched = False
-    for digest in store.digests(workspace_id):
-        matched |= hmac.compare_digest(presented, digest.lower().encode())
-    return matched and bool(api_key)
+    if Role.OWNER in request.roles and Role.OWNER not in caller.roles_in(workspace_id):
+        msg = f"{caller.actor}: only an owner may issue a key with the owner role"
+        raise AccessDeniedError(msg)
+    issued = issue_key(
+        workspace_id, request.roles, actor=caller.actor, services=access.keys, name=request.name
+    )
+    return {"api_key": issued.key} | key_view(issued.record)
+
+
+def rotate_api_key(
+    workspace_id: str, prefix: str, request: RotateKey, caller: Principal, access: AccessServices
+) -> dict[str, Any]:
+    """Rotate a key of the workspace; the answer holds the successor key, once."""
+    grace = timedelta(seconds=request.grace_seconds)
+    issued = rotate_key(workspace_id, prefix, actor=caller.actor, services=access.keys, grace=grace)
+    return {"api_key": issued.key, "rotated": prefix} | key_view(issued.record)
+
+
+def revoke_api_key(
+    workspace_id: str, prefix: str, caller: Principal, access: AccessServices
+) -> dict[str, Any]:
+    """Revoke a key of the workspace."""
+    return key_view(revoke_key(workspace_id, prefix, actor=caller.actor, services=access.keys))
+
+
+def list_api_keys(workspace_id: str, access: AccessServices) -> dict[str, Any]:
+    """The workspace's keys (prefixes, roles, states; never a digest)."""
+    return {"keys": [key_view(r) for r in access.keys.keys.list(workspace_id)]}
+
+
+def create_share(
+    workspace_id: str, request: CreateShare, caller: Principal, access: AccessServices
+) -> dict[str, Any]:
+    """Create a share link; its token is in the answer."""
+    created = create_share_link(
+        request.target(workspace_id),
+        request.scopes,
+        timedelta(seconds=request.expires_in_seconds),
+        actor=caller.actor,
+        services=access.share_services(),
+        password=request.password,
+    )
+    return {"token": created.token} | link_view(created.record)
+
+
+def open_share(request: OpenShare, access: AccessServices) -> ShareGrant:
+    """Open a share link (no API key: the token is the credential)."""
+    return open_share_link(
+        request.token, services=access.share_services(), password=request.password
+    )
+
+
+def shared_view(grant: ShareGrant, deps: ApiDeps) -> dict[str, Any]:
+    """What an opened link shows: the link, the shared batch, and its items (or the one image).
+
+    Raises
+    ------
+    BatchNotFoundError
+        The shared batch no longer exists.
+    """
+    link = grant.link
+    batch_id = link.target_id.split("/", 1)[0]
+    items = [
+        item
+        for item in item_statuses(link.workspace_id, batch_id, deps)
+        if link.target_kind is not ResourceKind.IMAGE
+        or f"{batch_id}/{item['item_id']}" == link.target_id
+    ]
+    return {
+        "link": link_view(link),
+        "batch": batch_summary(find_batch(link.workspace_id, batch_id, deps)),
+        "items": items,
+    }
+
+
+def revoke_share(
+    workspace_id: str, link_id: str, caller: Principal, access: AccessServices
+) -> dict[str, Any]:
+    """Revoke a share link of the workspace."""
+    shares = access.share_services()
+    return link_view(revoke_share_link(workspace_id, link_id, actor=caller.actor, services=shares))
 
 
 def _preset_view(version: PresetVersion) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,15 +49,23 @@ ERROR_SCHEMA: dict[str, Any] = {
 
 _ERRORS = {
     "400": "Invalid request; the body names each invalid field.",
-    "401": "No x-api-key header.",
-    "403": "The key does not open this workspace.",
-    "404": "No such workspace, batch or preset.",
+    "401": "No x-api-key header, or the key is malformed, unknown, revoked or rotated out.",
+    "403": "The key's roles do not allow this, or the key belongs to another workspace.",
+    "404": "No such workspace, batch, preset, key or share link.",
     "409": "The request conflicts with the resource's state.",
     "503": "A backing service is busy; retry with backoff.",
 }
 
 
-def _operation(route: Route, body: type[BaseModel] | None) -> dict[str, Any]:
+_PUBLIC_ERRORS = {
+    "400": "Invalid request; the body names each invalid field.",
+    "403": "The token is malformed or altered, or the password is missing or wrong.",
+    "410": "The link expired or was revoked.",
+    "503": "A backing service is busy; retry with backoff.",
+}
+
+
+def _operation(route: Route, body: type[BaseModel] | None, *, public: bool) -> dict[str, Any]:
     doc = inspect.getdoc(route.view) or route.view_name
     summary, _, description = doc.partition("\n\n")
     operation: dict[str, Any] = {
@@ -79,15 +87,21 @@ def _operation(route: Route, body: type[BaseModel] | None) -> dict[str, Any]:
             },
         }
     error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    for status, text in _ERRORS.items():
+    for status, text in (_PUBLIC_ERRORS if public else _ERRORS).items():
         operation["responses"][status] = {"description": text} | error
+    if public:
+        operation["security"] = []
     return operation
 
 
 def openapi_document(
-    routes: Iterable[Route], bodies: Mapping[str, type[BaseModel]]
+    routes: Iterable[Route],
+    bodies: Mapping[str, type[BaseModel]],
+    public: Collection[str] = (),
 ) -> dict[str, Any]:
     """The OpenAPI document of ``routes``; ``bodies`` maps view names to request-body models.
+
+    Views named in ``public`` need no API key (their own credential is in the body).
 
     Examples
     --------
@@ -106,13 +120,17 @@ def openapi_document(
             schema = body.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(schema.pop("$defs", {}))
             schemas[body.__name__] = schema
-        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, body)
+        operation = _operation(route, body, public=route.view_name in public)
+        paths.setdefault(route.path, {})[route.method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "PixelLift merchant API",
             "version": "1.0.0",
-            "description": "Batches of product photos, their status and outputs, and presets.",
+            "description": (
+                "Batches of product photos, their status and outputs, presets, API keys and "
+                "share links."
+            ),
         },
         "security": [{"apiKey": []}],
         "paths": paths,

@@ -1,0 +1,112 @@
+"""The access tables on the local runtime: moto tables that persist under the state folder.
+
+``pixellift access …`` and ``pixellift serve`` share one journal under
+``<state dir>/access``: keys issued, roles granted and links made by the CLI are there when the
+server starts (a server already running sees them after a restart). Audit events of the local
+runtime are appended to ``<state dir>/access/audit.jsonl``, and the share-signing secret is made
+once and kept in ``<state dir>/access/share-signing.key`` (readable by its owner only).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final
+
+from moto import mock_aws
+from moto.dynamodb.models import DynamoDBBackend
+from moto.s3.models import S3Backend
+
+from pixellift.adapters.aws.access_models import AccessTableNames, AccessTables
+from pixellift.adapters.local.durable import _WRITES, DurableState
+from pixellift.core.contracts.audit import AuditEvent
+
+SIGNING_KEY_FILE: Final = "share-signing.key"
+AUDIT_FILE: Final = "audit.jsonl"
+
+
+_SIGNATURES: Final = {name: inspect.signature(getattr(DynamoDBBackend, name)) for name in _WRITES}
+"""The write methods' own signatures, read before any journal wraps them."""
+
+
+class NestedDurableState(DurableState):
+    """A journal that can wrap moto's writes on top of another journal (the runtime's).
+
+    The other journal's wrappers do not expose the wrapped signature, so the arguments are bound
+    against the signatures read at import; objects are not kept (no buckets), so S3 is left as is.
+    """
+
+    def _wrap_dynamodb(self, name: str) -> Callable[..., Any]:
+        inner = getattr(DynamoDBBackend, name)
+        signature = _SIGNATURES[name]
+        durable = self
+
+        @functools.wraps(inner)
+        def write(backend: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+            with durable._lock:  # noqa: SLF001 - journal order must be apply order
+                result = inner(backend, *args, **kwargs)
+                bound = signature.bind(backend, *args, **kwargs).arguments
+                durable._record(name, backend, bound)  # noqa: SLF001
+            return result
+
+        return write
+
+    def _wrap_put_object(self) -> Callable[..., Any]:
+        return S3Backend.put_object
+
+
+def access_dir(state_dir: Path) -> Path:
+    """Where the access state lives."""
+    return state_dir / "access"
+
+
+class FileAudit:
+    """``AuditSink`` appending one JSON line per event to a file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def record(self, event: AuditEvent) -> None:
+        """Append the event (flushed before returning)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, self.path.open("a", encoding="utf-8") as out:
+            out.write(event.model_dump_json() + "\n")
+
+
+def signing_key(state_dir: Path) -> str:
+    """The local share-signing secret (hex), made on first use."""
+    path = access_dir(state_dir) / SIGNING_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()
+
+
+@contextmanager
+def attached_access_tables(
+    state_dir: Path, names: AccessTableNames, region: str
+) -> Iterator[AccessTables]:
+    """Create the access tables in the running moto, restore them, and journal their writes."""
+    tables = AccessTables.bound(names, region)
+    tables.create_missing()
+    root = access_dir(state_dir)
+    durable = NestedDurableState(root, tables=names.all(), buckets=(), region=region)
+    durable.restore()
+    with durable.attached():
+        yield tables
+
+
+@contextmanager
+def local_access_tables(
+    state_dir: Path, names: AccessTableNames, region: str
+) -> Iterator[AccessTables]:
+    """The persisted access tables in a moto of their own (the CLI outside ``serve``)."""
+    with mock_aws(), attached_access_tables(state_dir, names, region) as tables:
+        yield tables

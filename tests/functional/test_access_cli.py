@@ -1,0 +1,175 @@
+"""``pixellift access`` through typer's CliRunner, on a persisted local state folder."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from pixellift.cli.access_command import access_app
+from pixellift.core.access.blueprints import load_blueprint
+from typer.testing import CliRunner, Result
+
+
+@dataclass
+class AccessCli:
+    """``pixellift access`` with a state folder of its own."""
+
+    state: Path
+    env: dict[str, str]
+    runner: CliRunner = field(default_factory=CliRunner)
+
+    def __call__(self, *args: str) -> Result:
+        """Run one command."""
+        return self.runner.invoke(access_app, list(args), env=self.env)
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AccessCli:
+    """The CLI on a fresh state folder."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    state = tmp_path / "state"
+    return AccessCli(state, {"HOME": str(tmp_path), "PIXELLIFT_STATE_DIR": str(state)})
+
+
+def test_key_issue_list_rotate_revoke_persist_across_runs(run: AccessCli) -> None:
+    # GIVEN an owner key issued by one run
+    issued = run("key", "issue", "-w", "acme", "-r", "owner", "--name", "ci")
+    assert issued.exit_code == 0, issued.output
+    key = issued.stdout.strip()
+    prefix = key.split("_")[2]
+    # WHEN later runs list, rotate and revoke
+    listed = run("key", "list", "-w", "acme")
+    rotated = run("key", "rotate", prefix, "-w", "acme", "--grace-hours", "0")
+    new_prefix = rotated.stdout.strip().split("_")[2]
+    revoked = run("key", "revoke", new_prefix, "-w", "acme")
+    after = run("key", "list", "-w", "acme")
+    # THEN each run saw the previous runs' state, and no key is ever listed
+    assert key.startswith("plk_acme_")
+    assert prefix in listed.stdout and "owner" in listed.stdout and "active" in listed.stdout
+    assert (rotated.exit_code, revoked.exit_code) == (0, 0)
+    lines = {line.split()[0]: line for line in after.stdout.splitlines()}
+    assert "rotated" in lines[prefix] and "revoked" in lines[new_prefix]
+    assert key not in after.stdout
+    events = [
+        json.loads(line) for line in (run.state / "access" / "audit.jsonl").read_text().splitlines()
+    ]
+    assert [e["type"] for e in events] == [
+        "access.key_issued",
+        "access.key_issued",
+        "access.key_rotated",
+        "access.key_revoked",
+    ]
+
+
+def test_grant_then_why_and_why_not(run: AccessCli) -> None:
+    # GIVEN ana, reviewer in acme
+    granted = run("grant", "-w", "acme", "-u", "ana", "-r", "reviewer", "--justification", "QA")
+    assert granted.exit_code == 0, granted.output
+    # WHEN asked why she may annotate a batch, and why she may not approve it
+    why = run("why", "annotate_image", "-w", "acme", "-u", "ana", "--kind", "Batch", "--id", "b-1")
+    why_not = run(
+        "why-not", "approve_image", "-w", "acme", "-u", "ana", "--kind", "Batch", "--id", "b-1"
+    )
+    # THEN the reviewer policy is named, and the roles that would allow approval are listed
+    assert why.exit_code == 0
+    assert "permitted by reviewer" in why.stdout
+    assert why_not.exit_code == 1
+    assert "allowed with any of: owner, admin, approver (in acme)" in why_not.stdout
+
+
+def test_revoke_role_takes_effect(run: AccessCli) -> None:
+    # GIVEN ana granted then revoked finance
+    run("grant", "-w", "acme", "-u", "ana", "-r", "finance")
+    run("revoke", "-w", "acme", "-u", "ana", "-r", "finance")
+    # WHEN asked about managing credits
+    answer = run("why", "manage_credits", "-w", "acme", "-u", "ana")
+    # THEN it is denied for want of any role
+    assert answer.exit_code == 1
+    assert "no policy permits it (no role in acme)" in answer.stdout
+
+
+def test_why_for_a_key(run: AccessCli) -> None:
+    # GIVEN a publisher key
+    prefix = run("key", "issue", "-w", "acme", "-r", "publisher").stdout.strip().split("_")[2]
+    # WHEN asked whether it may export to amazon
+    answer = run(
+        "why", "export", "-w", "acme", "-k", prefix, "--kind", "Destination", "--id", "amazon"
+    )
+    # THEN the publisher policy allows it
+    assert answer.exit_code == 0
+    assert (
+        f"ALLOW key:{prefix} export Destination:acme/amazon: permitted by publisher"
+        in answer.stdout
+    )
+
+
+def test_share_create_and_revoke(run: AccessCli) -> None:
+    # GIVEN a share link made by the CLI
+    made = run(
+        "share",
+        "create",
+        "-w",
+        "acme",
+        "--kind",
+        "Batch",
+        "--id",
+        "b-1",
+        "--scope",
+        "view",
+        "--expires-hours",
+        "2",
+    )
+    assert made.exit_code == 0, made.output
+    token = made.stdout.strip()
+    events = (run.state / "access" / "audit.jsonl").read_text()
+    link_id = json.loads(events.splitlines()[-1])["subject"]["share_link"]
+    # WHEN it is revoked, and a link that does not exist is revoked
+    revoked = run("share", "revoke", link_id, "-w", "acme")
+    missing = run("share", "revoke", "nope", "-w", "acme")
+    # THEN the token is signed, the revocation works and the missing link is named
+    assert token.count(".") == 1
+    assert revoked.exit_code == 0
+    assert missing.exit_code == 2
+    assert "share link nope does not exist in workspace acme" in missing.output
+
+
+def test_unknown_key_prefix_is_an_error(run: AccessCli) -> None:
+    answer = run("key", "revoke", "0123456789ab", "-w", "acme")
+    assert answer.exit_code == 2
+    assert "key 0123456789ab does not exist in workspace acme" in answer.output
+
+
+def test_blueprint_diff_of_a_folder_against_the_shipped_version(
+    run: AccessCli, tmp_path: Path
+) -> None:
+    # GIVEN a copy of blueprint 1 where viewer may also annotate
+    folder = tmp_path / "2"
+    folder.mkdir()
+    for name, text in load_blueprint("1").files.items():
+        (folder / f"{name}.cedar").write_text(text)
+    viewer = folder / "viewer.cedar"
+    viewer.write_text(
+        viewer.read_text().replace(
+            '"view_preset"', '"view_preset", PixelLift::Action::"annotate_image"'
+        )
+    )
+    # WHEN the versions are diffed
+    answer = run("blueprint", "diff", "1", str(folder))
+    same = run("blueprint", "diff", "1", "1")
+    # THEN the gain and the changed line are shown
+    assert answer.exit_code == 0, answer.output
+    assert answer.stdout.startswith("viewer: gains annotate_image\n")
+    assert "+++ 2/viewer" in answer.stdout
+    assert "are the same" in same.output
+
+
+def test_blueprint_diff_names_an_invalid_folder(run: AccessCli, tmp_path: Path) -> None:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "x.cedar").write_text("permit(principal, action, resource);")
+    answer = run("blueprint", "diff", "1", str(folder))
+    assert answer.exit_code == 2
+    assert "x: every policy needs an @id" in answer.output
