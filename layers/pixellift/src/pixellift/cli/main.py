@@ -11,9 +11,11 @@ import typer
 from pixellift.cli.access_command import access_app
 from pixellift.cli.check_command import check
 from pixellift.cli.endpoint_command import endpoint_app
+from pixellift.cli.export_command import export
 from pixellift.cli.fix_command import plan_fix_all, print_report, resolve_preset, run_fix
 from pixellift.cli.guard_command import guard
 from pixellift.cli.progress import stderr
+from pixellift.cli.quickset_command import quickset
 from pixellift.cli.rules_command import rules_app
 from pixellift.cli.run_command import run
 from pixellift.cli.segment_command import print_segment_report, run_segment
@@ -80,6 +82,8 @@ app.command()(check)
 app.command()(guard)
 app.command()(run)
 app.command()(serve)
+app.command()(quickset)
+app.command()(export)
 app.add_typer(rules_app, name="rules")
 app.add_typer(endpoint_app, name="endpoint")
 app.add_typer(access_app, name="access")

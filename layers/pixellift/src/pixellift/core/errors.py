@@ -203,8 +203,8 @@ class InvalidExportNameError(PermanentError):
     """A file name breaks a marketplace's naming convention (the message says what is wrong)."""
 
 
-class NameCollisionError(PermanentError):
-    """Two outputs of one export would get the same name and the policy forbids a suffix."""
+class UnknownChannelError(PermanentError):
+    """A QuickSet names a sales channel PixelLift has no preset and rule pack for."""
 
 
 class InvalidMappingProfileError(PermanentError):
