@@ -15,6 +15,9 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 from pixellift.adapters.aws.access_models import AccessTableNames, AccessTables
+from pixellift.adapters.aws.audit_local import create_audit_resources
+from pixellift.adapters.aws.audit_store import DynamoAuditStore
+from pixellift.core.audit.encoding import decode_entry
 from pixellift.adapters.aws.access_repos import DynamoApiKeys
 from pixellift.adapters.aws.dynamodb_models import Tables
 from pixellift.adapters.aws.dynamodb_repos import DynamoWorkspaces
@@ -66,6 +69,7 @@ def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsApi]:
             AccessTableNames.from_env(env), settings.region, settings.endpoint_url
         )
         access_tables.create_missing()
+        create_audit_resources(settings)
         keys = KeyServices(DynamoApiKeys(access_tables), MemoryAudit(), UtcClock())
         key = issue_key("acme", [Role.OWNER], actor="system:test", services=keys).key
         env |= {"PIXELLIFT_PIPELINE_ARN": arn, "PIXELLIFT_SHARE_SIGNING_KEY": "ab" * 32}
@@ -143,3 +147,9 @@ def test_api_on_aws_adapters_rotates_a_key_stored_in_dynamodb(client: AwsApi) ->
     # THEN the old key is refused, the new one works, and both records are listed
     assert (status, old_status, new_status) == (201, 401, 200)
     assert {k["prefix"] for k in listing["keys"]} == {client.key.split("_")[2], rotated["prefix"]}
+    # AND the rotation is an entry of acme's audit ledger
+    settings = Settings.from_env({"HOME": "/nonexistent"})
+    dynamodb = boto3.client("dynamodb", region_name=settings.region)
+    store = DynamoAuditStore(dynamodb, settings.tables.audit)
+    logged = [decode_entry(e.data).to_event().type for e in store.entries("acme")]
+    assert "access.key_rotated" in logged

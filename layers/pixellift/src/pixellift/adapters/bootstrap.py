@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import boto3
 
+from pixellift.adapters.aws.audit_sink import LedgerAuditSink
+from pixellift.adapters.aws.audit_store import DynamoAuditStore
 from pixellift.adapters.aws.dynamodb_models import Tables
 from pixellift.adapters.aws.dynamodb_repos import (
     DynamoBatches,
@@ -154,6 +156,15 @@ def build_pipeline_deps(settings: Settings, fix: FixServices | None = None) -> P
         fix_services=(lambda: fix) if fix is not None else (lambda: build_fix_services(settings)),
         max_concurrency=settings.max_concurrency,
     )
+
+
+@cache
+def build_audit_sink(settings: Settings) -> LedgerAuditSink:
+    """The governance ledger as every capability's ``AuditSink``."""
+    client = boto3.client(
+        "dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url
+    )
+    return LedgerAuditSink(DynamoAuditStore(client, settings.tables.audit))
 
 
 @cache

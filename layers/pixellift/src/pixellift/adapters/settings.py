@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_MAX_PIXELS = 120_000_000
-TABLES = ("workspaces", "presets", "batches", "items", "outputs", "ledger", "policies")
+TABLES = ("workspaces", "presets", "batches", "items", "outputs", "ledger", "policies", "audit")
 
 
 def _endpoint_target(value: str | None) -> str | None:
@@ -55,6 +55,7 @@ class TableNames:
     outputs: str
     ledger: str
     policies: str
+    audit: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> TableNames:
@@ -107,6 +108,11 @@ class Settings:
         (``PIXELLIFT_PRICE_PER_ITEM``, ``PIXELLIFT_CURRENCY``).
     workspace
         Workspace the CLI works in (``PIXELLIFT_WORKSPACE``).
+    audit_bucket
+        Bucket of the audit ledger's signed tree heads (``PIXELLIFT_AUDIT_BUCKET``).
+    audit_key_file
+        Ed25519 private key (PEM or raw) signing tree heads (``PIXELLIFT_AUDIT_KEY_FILE``); unset,
+        the local ledger keeps a key per workspace under the state folder.
     functions_dir, statemachines_dir
         Where the local runtime finds the Lambda handlers and the ASL files
         (``PIXELLIFT_FUNCTIONS_DIR``, ``PIXELLIFT_STATEMACHINES_DIR``; default: the repository).
@@ -130,6 +136,8 @@ class Settings:
     price_per_item_minor: int = 5
     currency: str = "USD"
     workspace: str = "local"
+    audit_bucket: str = "pixellift-audit"
+    audit_key_file: Path | None = None
     functions_dir: Path | None = None
     statemachines_dir: Path | None = None
 
@@ -157,6 +165,8 @@ class Settings:
             price_per_item_minor=int(env.get("PIXELLIFT_PRICE_PER_ITEM", "5")),
             currency=env.get("PIXELLIFT_CURRENCY", "USD"),
             workspace=env.get("PIXELLIFT_WORKSPACE", "local"),
+            audit_bucket=env.get("PIXELLIFT_AUDIT_BUCKET", "pixellift-audit"),
+            audit_key_file=_optional_path(env, "PIXELLIFT_AUDIT_KEY_FILE"),
             functions_dir=_optional_path(env, "PIXELLIFT_FUNCTIONS_DIR"),
             statemachines_dir=_optional_path(env, "PIXELLIFT_STATEMACHINES_DIR"),
         )

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from pixellift.cli.access_command import access_app
+from pixellift.cli.audit_command import audit_app
 from pixellift.cli.check_command import check
 from pixellift.cli.endpoint_command import endpoint_app
 from pixellift.cli.export_command import export
@@ -87,6 +88,7 @@ app.command()(export)
 app.add_typer(rules_app, name="rules")
 app.add_typer(endpoint_app, name="endpoint")
 app.add_typer(access_app, name="access")
+app.add_typer(audit_app, name="audit")
 
 
 @app.command()

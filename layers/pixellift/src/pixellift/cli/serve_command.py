@@ -29,15 +29,13 @@ from chalice.config import Config
 from chalice.local import LocalDevServer, create_local_server
 
 from pixellift.adapters.aws.access_local import (
-    AUDIT_FILE,
-    FileAudit,
-    access_dir,
     attached_access_tables,
     signing_key,
 )
 from pixellift.adapters.aws.access_models import AccessTableNames
 from pixellift.adapters.aws.access_repos import DynamoApiKeys, DynamoShareLinks
 from pixellift.adapters.aws.access_wiring import SIGNING_KEY_VARIABLE, access_services
+from pixellift.adapters.bootstrap import build_audit_sink
 from pixellift.adapters.local.runtime import LocalRuntime, repository_root
 from pixellift.adapters.settings import Settings
 from pixellift.adapters.system import UtcClock
@@ -100,7 +98,7 @@ def local_api(
                 SIGNING_KEY_VARIABLE: secret,
             }
             module = load_api_app(settings.functions_dir or repository_root() / "functions")
-            audit = FileAudit(access_dir(settings.state_dir) / AUDIT_FILE)
+            audit = build_audit_sink(runtime.settings)
             keys = DynamoApiKeys(tables)
             access = access_services(
                 keys, DynamoShareLinks(tables), audit, UtcClock(), signing_key=secret

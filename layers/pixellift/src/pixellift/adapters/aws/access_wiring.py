@@ -6,8 +6,13 @@ import logging
 from collections.abc import Mapping
 from typing import Final
 
+import boto3
+
 from pixellift.adapters.aws.access_models import AccessTableNames, AccessTables
 from pixellift.adapters.aws.access_repos import DynamoApiKeys, DynamoShareLinks
+from pixellift.adapters.aws.audit_sink import LedgerAuditSink
+from pixellift.adapters.aws.audit_store import DynamoAuditStore
+from pixellift.adapters.settings import TableNames
 from pixellift.core.access.api_keys import KeyServices
 from pixellift.core.access.authorizer import Authorizer
 from pixellift.core.access.blueprints import load_blueprint
@@ -70,12 +75,14 @@ def access_services(
 def dynamo_access_services(
     env: Mapping[str, str], region: str, endpoint_url: str | None, clock: WallClock
 ) -> AccessServices:
-    """Access services on the DynamoDB access tables named in ``env``."""
+    """Access services on the DynamoDB access tables named in ``env``, auditing to the ledger."""
     tables = AccessTables.bound(AccessTableNames.from_env(env), region, endpoint_url)
+    dynamodb = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url)
+    audit = LedgerAuditSink(DynamoAuditStore(dynamodb, TableNames.from_env(env).audit))
     return access_services(
         DynamoApiKeys(tables),
         DynamoShareLinks(tables),
-        LoggedAudit(),
+        audit,
         clock,
         signing_key=env.get(SIGNING_KEY_VARIABLE, ""),
     )

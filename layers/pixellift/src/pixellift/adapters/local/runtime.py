@@ -25,6 +25,7 @@ import boto3
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
+from pixellift.adapters.aws.audit_local import audit_bucket, audit_table, create_audit_resources
 from pixellift.adapters.bootstrap import build_pipeline_deps, build_policy_deps, build_tables
 from pixellift.adapters.local.durable import DurableState
 from pixellift.adapters.local.environment import lambda_environment
@@ -188,11 +189,16 @@ class LocalRuntime:
         for bucket in (s.drop_bucket, s.output_bucket):
             s3.create_bucket(Bucket=bucket)
         build_tables(s).create_missing()
+        create_audit_resources(s)
         if self._persist:
             durable = DurableState(
                 self.state_dir,
-                tables=[m.Meta.table_name for m in build_tables(s).all()],
-                buckets=[s.output_bucket, *([s.drop_bucket] if self._keep_uploads else [])],
+                tables=[*(m.Meta.table_name for m in build_tables(s).all()), audit_table(s)],
+                buckets=[
+                    s.output_bucket,
+                    audit_bucket(s),
+                    *([s.drop_bucket] if self._keep_uploads else []),
+                ],
                 region=s.region,
             )
             durable.restore()
