@@ -18,7 +18,7 @@ from pixellift.adapters.aws.dynamodb_repos import (
     DynamoPresets,
     DynamoWorkspaces,
 )
-from pixellift.adapters.aws.ledger import DynamoLedgerBilling
+from pixellift.adapters.aws.ledger import ledger_billing
 from pixellift.adapters.aws.s3_store import S3ObjectStore
 from pixellift.adapters.aws.stepfunctions import StepFunctionsStarter
 from pixellift.adapters.clock import SystemClock
@@ -145,12 +145,7 @@ def build_pipeline_deps(settings: Settings, fix: FixServices | None = None) -> P
         batches=DynamoBatches(tables),
         items=DynamoItems(tables),
         results=DynamoOutputs(tables),
-        billing=DynamoLedgerBilling(
-            tables,
-            price_minor=settings.price_per_item_minor,
-            currency=settings.currency,
-            clock=clock,
-        ),
+        billing=ledger_billing(settings, tables, clock),
         starter=StepFunctionsStarter(_sfn(settings), settings.pipeline_arn),
         clock=clock,
         fix_services=(lambda: fix) if fix is not None else (lambda: build_fix_services(settings)),

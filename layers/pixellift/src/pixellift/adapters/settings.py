@@ -35,6 +35,11 @@ def _default_home(env: Mapping[str, str]) -> Path:
     return Path(env.get("HOME", str(Path.home())))
 
 
+def _optional_int(env: Mapping[str, str], name: str) -> int | None:
+    value = env.get(name)
+    return int(value) if value else None
+
+
 def _optional_path(env: Mapping[str, str], name: str) -> Path | None:
     value = env.get(name)
     return Path(value) if value else None
@@ -104,8 +109,14 @@ class Settings:
         Items of a batch processed at once: the Map state's concurrency
         (``PIXELLIFT_MAX_CONCURRENCY``).
     price_per_item_minor, currency
-        Flat placeholder price per processed item in minor units, and its currency
+        A flat price per processed item in minor units overriding the price table (unset: the
+        versioned price table prices each item), and the ledger's currency
         (``PIXELLIFT_PRICE_PER_ITEM``, ``PIXELLIFT_CURRENCY``).
+    credit_allowance_minor
+        How far a workspace's balance may go below zero (``PIXELLIFT_CREDIT_ALLOWANCE``); unset
+        is post-paid (no limit), ``0`` strictly prepaid.
+    price_plan
+        The price-table plan items are priced on (``PIXELLIFT_PRICE_PLAN``).
     workspace
         Workspace the CLI works in (``PIXELLIFT_WORKSPACE``).
     audit_bucket
@@ -133,8 +144,10 @@ class Settings:
     tables: TableNames = TableNames.from_env({})
     pipeline_arn: str | None = None
     max_concurrency: int = 4
-    price_per_item_minor: int = 5
+    price_per_item_minor: int | None = None
     currency: str = "USD"
+    credit_allowance_minor: int | None = None
+    price_plan: str = "standard"
     workspace: str = "local"
     audit_bucket: str = "pixellift-audit"
     audit_key_file: Path | None = None
@@ -162,7 +175,9 @@ class Settings:
             tables=TableNames.from_env(env),
             pipeline_arn=env.get("PIXELLIFT_PIPELINE_ARN") or None,
             max_concurrency=int(env.get("PIXELLIFT_MAX_CONCURRENCY", "4")),
-            price_per_item_minor=int(env.get("PIXELLIFT_PRICE_PER_ITEM", "5")),
+            price_per_item_minor=_optional_int(env, "PIXELLIFT_PRICE_PER_ITEM"),
+            credit_allowance_minor=_optional_int(env, "PIXELLIFT_CREDIT_ALLOWANCE"),
+            price_plan=env.get("PIXELLIFT_PRICE_PLAN", "standard"),
             currency=env.get("PIXELLIFT_CURRENCY", "USD"),
             workspace=env.get("PIXELLIFT_WORKSPACE", "local"),
             audit_bucket=env.get("PIXELLIFT_AUDIT_BUCKET", "pixellift-audit"),

@@ -11,6 +11,7 @@ import typer
 from pixellift.cli.access_command import access_app
 from pixellift.cli.audit_command import audit_app
 from pixellift.cli.check_command import check
+from pixellift.cli.credits_command import credits_app
 from pixellift.cli.endpoint_command import endpoint_app
 from pixellift.cli.export_command import export
 from pixellift.cli.fix_command import plan_fix_all, print_report, resolve_preset, run_fix
@@ -89,6 +90,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(endpoint_app, name="endpoint")
 app.add_typer(access_app, name="access")
 app.add_typer(audit_app, name="audit")
+app.add_typer(credits_app, name="credits")
 
 
 @app.command()

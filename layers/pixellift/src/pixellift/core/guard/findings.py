@@ -16,7 +16,7 @@ class GuardClass(StrEnum):
     """What a finding is; the documented list the ``--json`` report draws from."""
 
     OVERLAY_TEXT = "overlay_text"
-    """Text laid over the photo: on the background, across the product's edge, or a caption block."""
+    """Text laid over the photo: on the backdrop, across the product's edge, or a caption block."""
     PACKAGING_TEXT = "packaging_text"
     """Text printed on the product itself (allowed on main images)."""
     WATERMARK = "watermark"

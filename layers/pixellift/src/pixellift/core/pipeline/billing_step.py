@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-from pixellift.core.contracts.records import ChargeRequest, ItemRecord, ItemStatus
+from pixellift.core.billing.ports import BatchHolds
+from pixellift.core.contracts.records import BatchRecord, ChargeRequest, ItemRecord, ItemStatus
 from pixellift.core.contracts.tasks import SettleOutput, SettleTask, TaskError
 from pixellift.core.errors import IllegalTransitionError
 from pixellift.core.pipeline.deps import PipelineDeps, load_item, save_item
@@ -48,6 +49,26 @@ def error_message(error: TaskError) -> str:
     if isinstance(parsed, dict) and isinstance(parsed.get("errorMessage"), str):
         cause = parsed["errorMessage"]
     return cause[:MAX_MESSAGE]
+
+
+def reserve_batch(batch: BatchRecord, deps: PipelineDeps) -> None:
+    """Hold the batch's cost before it starts (ingest, before the execution is started).
+
+    Only a billing that supports holds reserves anything; a resumed run finds its hold in place.
+
+    Raises
+    ------
+    InsufficientCreditsError
+        The workspace's balance does not cover the batch: it must not start.
+    """
+    if isinstance(deps.billing, BatchHolds) and batch.item_count:
+        deps.billing.reserve(batch.workspace_id, batch.batch_id, batch.item_count)
+
+
+def release_batch(batch: BatchRecord, deps: PipelineDeps) -> None:
+    """Void what the batch's hold still reserves (publish, once every item is settled)."""
+    if isinstance(deps.billing, BatchHolds):
+        deps.billing.release(batch.workspace_id, batch.batch_id)
 
 
 def _result(item: ItemRecord, *, newly_charged: bool) -> SettleOutput:

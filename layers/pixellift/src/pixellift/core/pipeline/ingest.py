@@ -27,6 +27,7 @@ from pixellift.core.errors import (
     UnknownWorkspaceError,
 )
 from pixellift.core.pipeline.batch_items import is_photo_key, run_execution, write_items
+from pixellift.core.pipeline.billing_step import reserve_batch
 from pixellift.core.pipeline.deps import PipelineDeps, save_batch
 from pixellift.core.pipeline.keys import API_UPLOAD_ROOT, batch_id_for
 
@@ -146,6 +147,7 @@ def _start_run(
     batch: BatchRecord, request: IngestRequest, created: bool, deps: PipelineDeps
 ) -> IngestedBatch:
     run = batch.runs + 1
+    reserve_batch(batch, deps)
     batch = save_batch(deps, batch.model_copy(update={"runs": run, "status": BatchStatus.RUNNING}))
     name, payload = run_execution(batch, request.max_concurrency or deps.max_concurrency)
     arn = deps.starter.start(name, payload)

@@ -21,7 +21,7 @@ from pixellift.core.contracts.records import (
     ItemStatus,
 )
 from pixellift.core.contracts.tasks import PublishResult, PublishTask, TaskError
-from pixellift.core.pipeline.billing_step import error_message
+from pixellift.core.pipeline.billing_step import error_message, release_batch
 from pixellift.core.pipeline.deps import PipelineDeps, load_batch, save_batch, save_item
 from pixellift.core.pipeline.item_state import advance
 from pixellift.core.pipeline.keys import batch_prefix
@@ -135,6 +135,7 @@ def publish_batch(task: PublishTask, deps: PipelineDeps) -> PublishResult:
         if name is not None and item.output_key is not None and item.steps_key is not None:
             deps.outputs.copy(item.output_key, prefix + name)
             deps.outputs.copy(item.steps_key, f"{prefix}steps/{item.stem}.steps.json")
+    release_batch(batch, deps)
     charged = [i for i in items if i.status is ItemStatus.CHARGED]
     succeeded = sum(1 for i in charged if i.passed)
     failed = len(items) - len(charged)

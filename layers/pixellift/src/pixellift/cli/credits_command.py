@@ -1,0 +1,322 @@
+"""``pixellift credits``: top-ups, balance, estimates, spend caps, client buckets, usage export.
+
+Locally the ledger lives in the runtime's persisted state (``PIXELLIFT_STATE_DIR``), so these
+commands show and change the balance ``pixellift run`` debits. Every movement is also recorded in
+the workspace's audit log. Funding is recorded, not collected: payment providers come later.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import uuid4
+
+import typer
+from rich.markup import escape
+
+from pixellift.adapters.aws.billing_local import local_billing, write_xlsx
+from pixellift.adapters.aws.ledger import DynamoLedgerBilling
+from pixellift.adapters.settings import Settings
+from pixellift.cli.inputs import collect_inputs
+from pixellift.cli.progress import stderr
+from pixellift.core.billing.buckets import Bucket, BucketService
+from pixellift.core.billing.caps import Cap, Period
+from pixellift.core.billing.ledger import MAIN, AccountKind
+from pixellift.core.billing.money import Money
+from pixellift.core.billing.pricing import CORE_OPERATIONS, ItemPlan, Operation, estimate
+from pixellift.core.billing.usage import period_bounds, to_csv, usage_rows
+from pixellift.core.errors import PhotoPipelineError
+from pixellift.core.policy.loader import load_pack
+from pixellift.core.policy.schema import Rule
+
+credits_app = typer.Typer(no_args_is_help=True, help="Prepaid credits, caps, buckets, usage.")
+caps_app = typer.Typer(no_args_is_help=True, help="Spend caps per workspace, client or user.")
+buckets_app = typer.Typer(no_args_is_help=True, help="Prepaid client buckets and funding lots.")
+usage_app = typer.Typer(no_args_is_help=True, help="Usage exports.")
+credits_app.add_typer(caps_app, name="caps")
+credits_app.add_typer(buckets_app, name="buckets")
+credits_app.add_typer(usage_app, name="usage")
+
+Workspace = Annotated[str | None, typer.Option(help="Workspace (default PIXELLIFT_WORKSPACE).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+
+
+@contextmanager
+def _session(workspace: str | None) -> Iterator[tuple[DynamoLedgerBilling, str]]:
+    # The local state lives in moto; an endpoint in the environment must not redirect it.
+    settings = replace(Settings.from_env(os.environ), endpoint_url=None)
+    chosen = workspace or settings.workspace
+    try:
+        with local_billing(settings) as billing:
+            billing.open_workspace(chosen)
+            yield billing, chosen
+    except PhotoPipelineError as exc:
+        stderr.print(f"[red]error[/] {escape(str(exc))}")
+        raise typer.Exit(1) from exc
+
+
+def _print(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str))  # noqa: T201
+
+
+def _balance(billing: DynamoLedgerBilling, workspace: str) -> dict[str, Any]:
+    main = billing.ledger.account(workspace, MAIN)
+    currency = main.currency
+    holds = billing.ledger.store.holds(workspace)
+    batches = [
+        {
+            "batch": h.refs.get("batch_id", h.hold_id),
+            "status": str(h.status),
+            "estimate": str(Money(h.amount, currency)),
+            "actual": str(Money(h.posted, currency)),
+            "variance": str(Money(h.posted - h.amount, currency)),
+        }
+        for h in holds
+    ]
+    buckets = [
+        {"bucket": a.account_id, "balance": str(Money(a.available, currency)), **a.labels}
+        for a in billing.ledger.store.accounts(workspace)
+        if a.kind is AccountKind.BUCKET
+    ]
+    return {
+        "workspace": workspace,
+        "currency": currency,
+        "balance": str(Money(main.posted, currency)),
+        "held": str(Money(main.pending_out, currency)),
+        "available": str(Money(main.available, currency)),
+        "allowance": None if main.allowance is None else str(Money(main.allowance, currency)),
+        "open_holds": sum(1 for h in holds if h.status == "pending"),
+        "batches": batches,
+        "buckets": buckets,
+    }
+
+
+@credits_app.command("top-up")
+def top_up(
+    amount: Annotated[str, typer.Argument(help="Amount in major units, e.g. 25.00.")],
+    *,
+    transfer_id: Annotated[
+        str | None, typer.Option("--id", help="Idempotency key: the same id never pays twice.")
+    ] = None,
+    memo: Annotated[str, typer.Option(help="Note kept with the entry.")] = "",
+    workspace: Workspace = None,
+) -> None:
+    """Record funding of the workspace's prepaid balance."""
+    with _session(workspace) as (billing, ws):
+        key = transfer_id or f"top-up:{uuid4().hex}"
+        done = billing.ledger.top_up(ws, key, Money.parse(amount, billing.currency), memo=memo)
+        state = "recorded" if done.created else "already recorded"
+        stderr.print(f"{state}: {done.amount} as {key}")
+        _print(_balance(billing, ws))
+
+
+@credits_app.command("balance")
+def balance(*, as_json: AsJson = False, workspace: Workspace = None) -> None:
+    """Show the balance, what holds reserve, what is available, and the buckets."""
+    with _session(workspace) as (billing, ws):
+        data = _balance(billing, ws)
+    if as_json:
+        _print(data)
+        return
+    print(f"{ws}: balance {data['balance']}, held {data['held']}, available {data['available']}")  # noqa: T201
+    for bucket in data["buckets"]:
+        print(f"  {bucket['bucket']}: {bucket['balance']}")  # noqa: T201
+
+
+def _reads_text(marketplace: str) -> bool:
+    pack = load_pack(marketplace)
+    return any(isinstance(r, Rule) and "text" in str(r.check.metric) for r in pack.rules)
+
+
+@credits_app.command("estimate")
+def estimate_command(
+    folder: Annotated[Path, typer.Argument(help="Folder of photos (or photo files).")],
+    *,
+    marketplace: Annotated[str, typer.Option("--marketplace", "-m", help="Rule pack.")],
+    variants: Annotated[int, typer.Option(min=0, help="A/B variants per photo.")] = 0,
+    as_json: AsJson = False,
+    workspace: Workspace = None,
+) -> None:
+    """Estimate a batch before running it: photos × operations × price, as a range."""
+    files, missing = collect_inputs([folder])
+    for path, cause in missing:
+        stderr.print(f"[yellow]skipped[/] {escape(str(path))}: {cause}")
+    ocr = (Operation.OCR,) if _reads_text(marketplace) else ()
+    plan = ItemPlan(certain=CORE_OPERATIONS, possible=ocr, variants=variants)
+    with _session(workspace) as (billing, ws):
+        table = billing.prices.at(date.today())
+        est = estimate(table, billing.plan, [plan] * len(files))
+        available = _balance(billing, ws)["available"]
+        covered = billing.ledger.account(ws, MAIN).available >= est.high.minor
+    data = {
+        "photos": len(files),
+        "marketplace": marketplace,
+        "plan": est.plan,
+        "price_table": est.table_version,
+        "low": str(est.low),
+        "high": str(est.high),
+        "available": available,
+        "covered": covered,
+    }
+    if as_json:
+        _print(data)
+        return
+    print(  # noqa: T201
+        f"{len(files)} photos for {marketplace}: {est.low} to {est.high} "
+        f"(plan {est.plan}, prices {est.table_version}); available {available}"
+        + ("" if covered else " - not enough for the top of the range")
+    )
+
+
+@caps_app.command("set")
+def caps_set(
+    *,
+    limit: Annotated[str, typer.Option(help="Limit per period in major units.")],
+    period: Annotated[Period, typer.Option(help="When the cap resets.")] = Period.MONTHLY,
+    scope: Annotated[
+        str, typer.Option(help="workspace, client:<code> or user:<id>.")
+    ] = "workspace",
+    timezone: Annotated[str, typer.Option("--tz", help="Time zone of the resets.")] = "UTC",
+    warn: Annotated[str, typer.Option(help="Warning thresholds in percent.")] = "50,80,100",
+    hard: Annotated[bool, typer.Option("--hard/--soft", help="Refuse what passes it.")] = True,
+    workspace: Workspace = None,
+) -> None:
+    """Add or replace a spend cap."""
+    with _session(workspace) as (billing, ws):
+        try:
+            cap = Cap(
+                scope=scope,
+                period=period,
+                limit_minor=Money.parse(limit, billing.currency).minor,
+                currency=billing.currency,
+                timezone=timezone,
+                thresholds=tuple(int(t) for t in warn.split(",") if t.strip()),
+                hard=hard,
+            )
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from exc
+        billing.guard.set_cap(ws, cap)
+        stderr.print(f"set: {cap.name}")
+
+
+@caps_app.command("show")
+def caps_show(*, as_json: AsJson = False, workspace: Workspace = None) -> None:
+    """List the workspace's caps."""
+    with _session(workspace) as (billing, ws):
+        caps = billing.guard.caps(ws).caps
+    if as_json:
+        _print([c.model_dump(mode="json") for c in caps])
+        return
+    for cap in caps:
+        kind = "hard" if cap.hard else "soft"
+        print(f"{cap.name} ({kind}, {cap.timezone}, warn at {cap.thresholds})")  # noqa: T201
+
+
+def _buckets(billing: DynamoLedgerBilling) -> BucketService:
+    return BucketService(billing.ledger, billing.settings, billing.currency)
+
+
+@buckets_app.command("create")
+def buckets_create(
+    bucket_id: Annotated[str, typer.Argument(help="Bucket id.")],
+    *,
+    client: Annotated[str, typer.Option(help="Client code on every entry.")],
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    preset: Annotated[list[str] | None, typer.Option(help="Preset bound to it.")] = None,
+    workspace: Workspace = None,
+) -> None:
+    """Create a client bucket (or change its settings)."""
+    with _session(workspace) as (billing, ws):
+        bucket = Bucket(
+            bucket_id=bucket_id, client_code=client, name=name, presets=tuple(preset or ())
+        )
+        _buckets(billing).create(ws, bucket)
+        stderr.print(f"bucket {bucket_id} for client {client}")
+
+
+@buckets_app.command("fund")
+def buckets_fund(
+    bucket_id: Annotated[str, typer.Argument(help="Bucket id.")],
+    amount: Annotated[str, typer.Argument(help="Amount in major units.")],
+    *,
+    lot: Annotated[str, typer.Option(help="Lot id (idempotency key within the bucket).")],
+    po: Annotated[str, typer.Option(help="Purchase-order number.")] = "",
+    expires: Annotated[str | None, typer.Option(help="Last day of use, YYYY-MM-DD.")] = None,
+    granted: Annotated[
+        bool, typer.Option(help="Granted credits (spent before purchased).")
+    ] = False,
+    workspace: Workspace = None,
+) -> None:
+    """Record a funding lot of a bucket."""
+    with _session(workspace) as (billing, ws):
+        done = _buckets(billing).fund(
+            ws, bucket_id, lot, Money.parse(amount, billing.currency), po_number=po,
+            expires_on=date.fromisoformat(expires) if expires else None,
+            kind="granted" if granted else "purchased",
+        )  # fmt: skip
+        stderr.print(f"{'funded' if done.created else 'already funded'}: {done.amount}")
+
+
+@buckets_app.command("show")
+def buckets_show(*, as_json: AsJson = False, workspace: Workspace = None) -> None:
+    """Each bucket's balance, lots, burn rate and days to empty."""
+    with _session(workspace) as (billing, ws):
+        service = _buckets(billing)
+        today = billing.ledger.today()
+        for bucket in service.buckets(ws).buckets:
+            service.expire(ws, bucket.bucket_id, today)
+        found = [service.status(ws, b.bucket_id, today) for b in service.buckets(ws).buckets]
+    rows = [
+        {
+            "bucket": s.bucket.bucket_id,
+            "client": s.bucket.client_code,
+            "balance": str(s.balance),
+            "burn_per_day": str(Money(int(s.burn_per_day), s.balance.currency)),
+            "days_to_empty": None if s.days_to_empty is None else str(s.days_to_empty),
+            "lots": [
+                {
+                    "lot": x.lot_id,
+                    "remaining": x.remaining,
+                    "expires": x.expires_on,
+                    "po": x.po_number,
+                }
+                for x in s.lots
+            ],
+        }
+        for s in found
+    ]
+    if as_json:
+        _print(rows)
+        return
+    for row in rows:
+        print(
+            f"{row['bucket']} ({row['client']}): {row['balance']}, {row['days_to_empty']} days left"
+        )  # noqa: T201
+
+
+@usage_app.command("export")
+def usage_export(
+    *,
+    period: Annotated[str, typer.Option(help="YYYY-MM or YYYY-MM-DD..YYYY-MM-DD.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "csv",
+    timezone: Annotated[str, typer.Option("--tz", help="Time zone of the period.")] = "UTC",
+    workspace: Workspace = None,
+) -> None:
+    """Export the period's ledger movements as CSV or XLSX."""
+    if fmt not in {"csv", "xlsx"}:
+        raise typer.BadParameter(f"{fmt!r}: use csv or xlsx", param_hint="--format")
+    with _session(workspace) as (billing, ws):
+        start, end = period_bounds(period, timezone)
+        rows = usage_rows(billing.ledger.store.transfers(ws), start, end)
+    if fmt == "csv":
+        out.write_text(to_csv(rows), encoding="utf-8")
+    else:
+        write_xlsx(rows, out, f"usage {period}")
+    stderr.print(f"{len(rows)} rows for {period} written to {escape(str(out))}")

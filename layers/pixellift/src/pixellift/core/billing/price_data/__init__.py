@@ -1,0 +1,1 @@
+"""Price tables shipped as package data (``prices.yaml``)."""
