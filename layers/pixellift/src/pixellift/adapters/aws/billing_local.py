@@ -27,34 +27,7 @@ from pixellift.adapters.aws.ledger import DynamoLedgerBilling, ledger_billing
 from pixellift.adapters.local.durable import DurableState
 from pixellift.adapters.settings import Settings
 from pixellift.adapters.system import UtcClock
-from pixellift.core.audit.taxonomy import check_event
 from pixellift.core.billing.usage import HEADER, UsageRow
-from pixellift.core.contracts.audit import AuditEvent
-from pixellift.core.errors import UnknownAuditEventTypeError
-from pixellift.core.ports import AuditSink
-
-
-class GovernedSink:
-    """Records events in the audit log, or keeps them aside until its taxonomy knows them.
-
-    Event types the released taxonomy does not have yet (the cap events) are kept in ``pending``
-    as JSON lines until a taxonomy version adds them.
-    """
-
-    def __init__(self, sink: AuditSink, pending: Path) -> None:
-        self._sink = sink
-        self._pending = pending
-
-    def record(self, event: AuditEvent) -> None:
-        """Record one event, or keep it in the pending file."""
-        try:
-            check_event(event)
-        except UnknownAuditEventTypeError:
-            self._pending.parent.mkdir(parents=True, exist_ok=True)
-            with self._pending.open("a", encoding="utf-8") as out:
-                out.write(event.model_dump_json() + "\n")
-            return
-        self._sink.record(event)
 
 
 @contextmanager
@@ -72,8 +45,7 @@ def local_billing(settings: Settings) -> Iterator[DynamoLedgerBilling]:
         )
         durable.restore()
         with durable.attached():
-            governed = LedgerAuditSink(ledger_services(settings, settings.workspace).store)
-            audit = GovernedSink(governed, settings.state_dir / "audit" / "billing-pending.jsonl")
+            audit = LedgerAuditSink(ledger_services(settings, settings.workspace).store)
             yield ledger_billing(settings, tables, UtcClock(), audit)
 
 

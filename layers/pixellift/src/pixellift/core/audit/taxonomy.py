@@ -76,6 +76,11 @@ _V1: Final = {
     "billing.adjusted": EventSpec("credits were adjusted by hand", ("transfer_id",), diff=True),
     "billing.cap_set": EventSpec("a spending cap was set", ("cap",), diff=True),
     "billing.cap_blocked": EventSpec("a spending cap stopped a charge", ("cap",)),
+    "billing.cap_warning": EventSpec("spend crossed a cap's warning threshold", ("cap",)),
+    "billing.cap_reached": EventSpec("spend reached a cap", ("cap",)),
+    "billing.cap_overrun_approved": EventSpec(
+        "an approved request passed a cap", ("cap",), justified=True
+    ),
     # The ledger itself.
     "audit.exported": EventSpec("the audit log was exported", ("format",)),
 }
