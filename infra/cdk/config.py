@@ -106,6 +106,10 @@ class StageConfig:
         this many days.
     policy_sync_schedule
         EventBridge schedule expression of the policy-sync state machine.
+    audit_publish_schedule
+        EventBridge schedule expression of the audit tree-head publisher.
+    audit_retention_days
+        Object Lock default retention (GOVERNANCE mode) of every published tree head.
     imaging_memory_mb, imaging_timeout_seconds
         Memory and timeout of the imaging functions (process, compliance gate).
     max_concurrency
@@ -124,6 +128,8 @@ class StageConfig:
     drop_expiry_days: int = 14
     intermediate_expiry_days: int = 7
     policy_sync_schedule: str = "cron(0 4 * * ? *)"
+    audit_publish_schedule: str = "rate(1 hour)"
+    audit_retention_days: int = 365
     imaging_memory_mb: int = 4096
     imaging_timeout_seconds: int = 300
     max_concurrency: int = 4
@@ -144,6 +150,8 @@ class StageConfig:
             raise ValueError("max_concurrency must be between 1 and 1000")
         if min(self.drop_expiry_days, self.intermediate_expiry_days) < 1:
             raise ValueError("expiry days must be at least 1")
+        if not 1 <= self.audit_retention_days <= 36500:  # noqa: PLR2004 (S3 Object Lock limit)
+            raise ValueError("audit_retention_days must be between 1 and 36500")
 
     def model(self, name: str) -> ModelEndpointConfig:
         """The endpoint settings of one model."""
@@ -181,6 +189,7 @@ def default_stages() -> dict[str, StageConfig]:
             ),
         ),
         log_retention_days=14,
+        audit_retention_days=30,
     )
     prod = StageConfig(
         name="prod",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
 from constructs import IConstruct
 
-from .stacks.function_access import FUNCTION_ACCESS
+from .stacks.function_access import AUDIT_HEADS_PREFIX, FUNCTION_ACCESS
 
 if TYPE_CHECKING:
     from .stacks.endpoints_stack import EndpointsStack
@@ -42,6 +42,18 @@ NOTIFICATIONS = (
 SCHEDULE_DLQ = (
     "This queue is the dead-letter queue of the policy-sync schedule target; a dead-letter queue "
     "needs none of its own."
+)
+AUDIT_HEADS = (
+    "Tree heads are keyed per workspace and tree size at run time, so the resource is the audit "
+    "bucket's tree-head prefix; Object Lock keeps every version, so a put can never erase one."
+)
+AUDIT_KEY_ROTATION = (
+    "Every published tree head is checked against the one current signing key, so an automatic "
+    "rotation would fail the verification of every head signed before it."
+)
+AUDIT_SCHEDULE_DLQ = (
+    "This queue is the dead-letter queue of the audit-publish schedule target; a dead-letter "
+    "queue needs none of its own."
 )
 WORKSPACE_PREFIXES = (
     "Workspace Walls: the wildcard is the objects under the caller's own workspace prefix, "
@@ -80,10 +92,15 @@ def acknowledge_pipeline_findings(stack: PipelineStack) -> None:
         ):
             if mode:
                 findings[f"IAM5[Resource::{arn_of(bucket)}/*]"] = OBJECTS
+        if access.audit_heads:
+            heads = f"{arn_of(storage.audit_bucket)}/{AUDIT_HEADS_PREFIX}/*"
+            findings[f"IAM5[Resource::{heads}]"] = AUDIT_HEADS
         acknowledge(fn, findings)
     for machine in (stack.pipeline, stack.policy_sync):
         acknowledge(machine, {"IAM5[Resource::*]": STATE_MACHINE})
     acknowledge(stack.schedule_dead_letters, {"SQS3": SCHEDULE_DLQ})
+    acknowledge(stack.audit.signing_key, {"SMG4": AUDIT_KEY_ROTATION})
+    acknowledge(stack.audit.dead_letters, {"SQS3": AUDIT_SCHEDULE_DLQ})
     for child in stack.node.children:
         if child.node.id.startswith("BucketNotificationsHandler"):
             acknowledge(

@@ -40,6 +40,7 @@ CONTRACTS: dict[str, type[BaseModel]] = {
     "sfn/publish.input.json": PublishTask,
     "sfn/publish.unplanned.input.json": PublishTask,
     "eventbridge/policy_sync.json": ScheduledEvent,
+    "eventbridge/audit_publish.json": ScheduledEvent,
 }
 SAMPLE_KEY = "acme/amazon/red mug(1).jpg"
 

@@ -89,7 +89,8 @@ def test_schedule_fires_the_policy_sync_state_machine(template: Template) -> Non
     machine_id, _ = _machine(template, "pixellift-dev-policy-sync")
 
     # WHEN the EventBridge rule is read
-    (rule,) = _of_type(template, "AWS::Events::Rule").values()
+    rules = _of_type(template, "AWS::Events::Rule").values()
+    (rule,) = [r for r in rules if r["Properties"]["Targets"][0]["Arn"] == {"Ref": machine_id}]
     (target,) = rule["Properties"]["Targets"]
 
     # THEN it fires that machine on the configured schedule, with retries and a dead-letter queue

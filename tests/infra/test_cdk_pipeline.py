@@ -136,7 +136,7 @@ def test_buckets_are_encrypted_private_and_refuse_plain_http(template: Template)
     policies = _of_type(template, "AWS::S3::BucketPolicy")
 
     # WHEN / THEN every bucket encrypts, blocks public access and denies non-TLS requests
-    assert len(buckets) == 3
+    assert len(buckets) == 4
     for key, bucket in buckets.items():
         props = bucket["Properties"]
         rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]

@@ -5,18 +5,24 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import boto3
+from pixellift.adapters.aws.audit_local import audit_bucket, audit_table
+from pixellift.adapters.aws.audit_publisher import S3TreeHeadArchive
+from pixellift.adapters.aws.audit_signer import Ed25519Check, local_signer
+from pixellift.adapters.aws.audit_store import DynamoAuditStore
 from pixellift.adapters.clock import SystemClock
 from pixellift.adapters.local.runtime import LocalRuntime
 from pixellift.adapters.settings import Settings
+from pixellift.core.audit.treehead import check_signature
 from pixellift.core.contracts.records import BatchStatus, ItemStatus, Workspace
 from pixellift.core.contracts.tasks import IngestRequest
 from pixellift.core.pipeline.autofix import FixServices
 
 from tests.fakes.photos import product_photo
 from tests.integration.batches import TIMEOUT_S, items, ledger, put_photos, run, wait
+from tests.unit.audit.ledgers import sample_events
 
 FAST = FixServices(segmenter=None, clock=SystemClock())
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
@@ -157,3 +163,52 @@ def test_the_runtime_serves_its_aws_apis_to_other_processes(settings: Settings) 
         assert status == 200
         assert runtime.deps.drop.get("acme/api/p.jpg") == b"jpeg bytes"
         assert "Item" in row
+
+
+class HandClock:
+    """The runtime's clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.at = NOW
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def test_schedules_publish_every_audit_log_hourly(settings: Settings) -> None:
+    # GIVEN two workspaces whose audit logs have entries, in a runtime on a hand-moved clock
+    clock = HandClock()
+    with LocalRuntime(settings, fix=FAST, clock=clock) as runtime:
+        store = DynamoAuditStore(
+            boto3.client("dynamodb", region_name=settings.region), audit_table(settings)
+        )
+        archive = S3TreeHeadArchive(
+            boto3.client("s3", region_name=settings.region), audit_bucket(settings)
+        )
+        for workspace_id, count in (("acme", 6), ("bolt", 3)):
+            runtime.deps.workspaces.create(
+                Workspace(workspace_id=workspace_id, name=workspace_id, created_at=NOW)
+            )
+            store.append(workspace_id, sample_events(count, workspace_id))
+
+        # WHEN the schedules are checked now, after acme's log grows half an hour later, and
+        # again an hour after the first check
+        runtime.fire_due_schedules()
+        first = {w: [h.head.tree_size for h in archive.history(w)] for w in ("acme", "bolt")}
+        store.append("acme", sample_events(2, "acme"))
+        clock.at += timedelta(minutes=30)
+        runtime.fire_due_schedules()
+        too_soon = [h.head.tree_size for h in archive.history("acme")]
+        clock.at += timedelta(minutes=30)
+        runtime.fire_due_schedules()
+        heads = {w: archive.history(w) for w in ("acme", "bolt")}
+
+    # THEN each log got a head at once, and acme's growth a second one on the next hour only
+    assert first == {"acme": [6], "bolt": [3]} and too_soon == [6]
+    assert [h.head.tree_size for h in heads["acme"]] == [6, 8]
+    assert [h.head.tree_size for h in heads["bolt"]] == [3]
+    # AND every head is signed with its workspace's local key (the one `pixellift audit` uses)
+    for workspace_id, published in heads.items():
+        key = local_signer(settings.state_dir, workspace_id).public_key
+        for head in published:
+            check_signature(head, Ed25519Check(), public_key=key)

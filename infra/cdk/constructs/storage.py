@@ -1,4 +1,4 @@
-"""PhotoStorage: the drop and output buckets, their access-log bucket, and the DynamoDB tables."""
+"""PhotoStorage: the drop, output and audit buckets, their access-log bucket, and the tables."""
 
 from __future__ import annotations
 
@@ -75,9 +75,12 @@ class PhotoStorage(Construct):
 
     The drop bucket receives sellers' uploads and expires them after ``drop_expiry_days``; the
     output bucket keeps published outputs (versioned) and expires intermediates
-    (:data:`INTERMEDIATE_PREFIXES`) after ``intermediate_expiry_days``. Both are encrypted, block
-    every form of public access, refuse plain HTTP and log access to a third bucket. Tables are on
-    demand with point-in-time recovery.
+    (:data:`INTERMEDIATE_PREFIXES`) after ``intermediate_expiry_days``. The audit bucket keeps the
+    audit ledger's signed tree heads under Object Lock: every version is kept, and none can be
+    overwritten or deleted for ``audit_retention_days`` (GOVERNANCE mode: only a principal granted
+    ``s3:BypassGovernanceRetention`` could); it outlives the stack. Every bucket is encrypted,
+    blocks every form of public access, refuses plain HTTP and logs access to a fourth bucket.
+    Tables are on demand with point-in-time recovery.
 
     Parameters
     ----------
@@ -89,6 +92,8 @@ class PhotoStorage(Construct):
         Lifecycle of uploads and of intermediates.
     retain
         Keep buckets and tables when the stack is deleted, and turn on deletion protection.
+    audit_retention_days
+        Object Lock default retention of the audit bucket's objects.
     """
 
     def __init__(
@@ -100,6 +105,7 @@ class PhotoStorage(Construct):
         drop_expiry_days: int,
         intermediate_expiry_days: int,
         retain: bool,
+        audit_retention_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
         removal = RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY
@@ -142,6 +148,18 @@ class PhotoStorage(Construct):
             logs="output/",
             versioned=True,
         )
+        self.audit_bucket = self._bucket(
+            "AuditBucket",
+            RemovalPolicy.RETAIN,  # locked objects cannot be deleted with the stack anyway
+            lifecycle=[
+                s3.LifecycleRule(
+                    id="abort-uploads", abort_incomplete_multipart_upload_after=Duration.days(1)
+                )
+            ],
+            logs="audit/",
+            versioned=True,
+            lock=s3.ObjectLockRetention.governance(Duration.days(audit_retention_days)),
+        )
         self.tables = {
             spec.name: self._table(spec, prefix, removal, deletion_protection=retain)
             for spec in TABLES
@@ -155,6 +173,7 @@ class PhotoStorage(Construct):
         lifecycle: list[s3.LifecycleRule],
         logs: str | None,
         versioned: bool = False,
+        lock: s3.ObjectLockRetention | None = None,
     ) -> s3.Bucket:
         return s3.Bucket(
             self,
@@ -164,6 +183,8 @@ class PhotoStorage(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             enforce_ssl=True,
             versioned=versioned,
+            object_lock_enabled=True if lock is not None else None,
+            object_lock_default_retention=lock,
             lifecycle_rules=lifecycle,
             server_access_logs_bucket=self.access_logs if logs is not None else None,
             server_access_logs_prefix=logs,

@@ -19,6 +19,7 @@ from constructs import Construct
 
 from ..config import StageConfig
 from ..constructs.alerts import ALARM_PERIOD, Alerts
+from ..constructs.audit_publishing import AuditPublishing
 from ..constructs.chalice_api import ChaliceApi
 from ..constructs.photo_function import (
     FunctionImage,
@@ -43,6 +44,8 @@ from .function_access import (
 PIPELINE_DEFINITION: Final = "statemachines/photo_pipeline.asl.json"
 POLICY_SYNC_DEFINITION: Final = "statemachines/policy_sync.asl.json"
 LIGHT: Final = FunctionSizing(memory_mb=1024, timeout_seconds=120)
+# The publisher re-verifies every grown log (reading and hashing its entries) before signing.
+SIZES: Final = {"audit_publish": FunctionSizing(memory_mb=1024, timeout_seconds=900)}
 # Errors of the imaging functions include sellers' bad photos (caught per item by the machine),
 # so their alarm tolerates a few; any error elsewhere is a fault.
 ERROR_THRESHOLDS: Final = {"process": 10, "compliance_gate": 10}
@@ -92,6 +95,7 @@ class PipelineStack(Stack):
             drop_expiry_days=config.drop_expiry_days,
             intermediate_expiry_days=config.intermediate_expiry_days,
             retain=config.retain_data,
+            audit_retention_days=config.audit_retention_days,
         )
         # Merchants' direct S3 access (uploads, downloads) is confined to their workspace's
         # prefixes by the role session's ``workspace`` tag.
@@ -123,6 +127,7 @@ class PipelineStack(Stack):
             "PIXELLIFT_RUNTIME": "aws",
             "PIXELLIFT_DROP_BUCKET": self.storage.drop_bucket.bucket_name,
             "PIXELLIFT_OUTPUT_BUCKET": self.storage.output_bucket.bucket_name,
+            "PIXELLIFT_AUDIT_BUCKET": self.storage.audit_bucket.bucket_name,
             "PIXELLIFT_PIPELINE_ARN": self.pipeline_arn,
             "PIXELLIFT_TABLE_PREFIX": prefix,
             "PIXELLIFT_MAX_CONCURRENCY": str(config.max_concurrency),
@@ -140,6 +145,14 @@ class PipelineStack(Stack):
         self.functions = {
             name: self._function(name, image, retention, removal) for name in FUNCTION_ACCESS
         }
+        self.audit = AuditPublishing(
+            self,
+            "AuditPublishing",
+            publisher=self.functions["audit_publish"],
+            schedule=config.audit_publish_schedule,
+            description=f"PixelLift {config.name}: Ed25519 key signing audit tree heads "
+            "(32-character seed or PKCS #8 PEM)",
+        )
         access_targets = AccessTargets(
             storage=self.storage,
             sender_arn=self.sender.email_identity_arn,
@@ -150,6 +163,7 @@ class PipelineStack(Stack):
                 )
                 for model, name in endpoint_names.items()
             },
+            audit_key_arn=self.audit.signing_key.secret_arn,
         )
         for name, fn in self.functions.items():
             grant(fn, FUNCTION_ACCESS[name], access_targets)
@@ -213,7 +227,7 @@ class PipelineStack(Stack):
         retention: logs.RetentionDays,
         removal: RemovalPolicy,
     ) -> PhotoFunction:
-        sizing = LIGHT
+        sizing = SIZES.get(name, LIGHT)
         if name in IMAGING_FUNCTIONS:
             sizing = FunctionSizing(
                 memory_mb=self.config.imaging_memory_mb,
@@ -272,6 +286,7 @@ class PipelineStack(Stack):
         self.alerts.queue_not_empty(
             "PolicySyncScheduleDeadLetters", self.schedule_dead_letters, "policy-sync schedule"
         )
+        self.audit.add_alarms(self.alerts)
         for stem, machine in (("PhotoPipeline", self.pipeline), ("PolicySync", self.policy_sync)):
             sm = machine.state_machine
             self.alerts.alarm(

@@ -124,6 +124,9 @@ class Settings:
     audit_key_file
         Ed25519 private key (PEM or raw) signing tree heads (``PIXELLIFT_AUDIT_KEY_FILE``); unset,
         the local ledger keeps a key per workspace under the state folder.
+    audit_key_secret
+        Secrets Manager secret (name or ARN) holding that key (``PIXELLIFT_AUDIT_KEY_SECRET``);
+        when set it is used instead of ``audit_key_file`` (CDK sets it on the tree-head publisher).
     functions_dir, statemachines_dir
         Where the local runtime finds the Lambda handlers and the ASL files
         (``PIXELLIFT_FUNCTIONS_DIR``, ``PIXELLIFT_STATEMACHINES_DIR``; default: the repository).
@@ -151,6 +154,7 @@ class Settings:
     workspace: str = "local"
     audit_bucket: str = "pixellift-audit"
     audit_key_file: Path | None = None
+    audit_key_secret: str | None = None
     functions_dir: Path | None = None
     statemachines_dir: Path | None = None
 
@@ -182,6 +186,7 @@ class Settings:
             workspace=env.get("PIXELLIFT_WORKSPACE", "local"),
             audit_bucket=env.get("PIXELLIFT_AUDIT_BUCKET", "pixellift-audit"),
             audit_key_file=_optional_path(env, "PIXELLIFT_AUDIT_KEY_FILE"),
+            audit_key_secret=env.get("PIXELLIFT_AUDIT_KEY_SECRET") or None,
             functions_dir=_optional_path(env, "PIXELLIFT_FUNCTIONS_DIR"),
             statemachines_dir=_optional_path(env, "PIXELLIFT_STATEMACHINES_DIR"),
         )

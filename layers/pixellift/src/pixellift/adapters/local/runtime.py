@@ -26,6 +26,8 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from pixellift.adapters.aws.audit_local import audit_bucket, audit_table, create_audit_resources
+from pixellift.adapters.aws.audit_publishing import local_publisher_services
+from pixellift.adapters.aws.billing_moto import serializable_transactions
 from pixellift.adapters.bootstrap import build_pipeline_deps, build_policy_deps, build_tables
 from pixellift.adapters.local.durable import DurableState
 from pixellift.adapters.local.environment import lambda_environment
@@ -52,12 +54,14 @@ FUNCTIONS: Final = (
     "billing",
     "publish",
     "policy_sync",
+    "audit_publish",
 )
 STATE_MACHINES: Final = {
     "photo_pipeline": "pixellift-photo-pipeline",
     "policy_sync": "pixellift-policy-sync",
 }
 POLICY_SYNC_EVERY: Final = timedelta(days=1)
+AUDIT_PUBLISH_EVERY: Final = timedelta(hours=1)
 SCHEDULE_RULE: Final = "pixellift-policy-sync"
 DRAIN_SECONDS: Final = 120.0
 """How long closing the runtime waits for Lambda tasks in flight (one photo's processing)."""
@@ -176,6 +180,7 @@ class LocalRuntime:
         self._stack.enter_context(
             mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         )
+        self._stack.enter_context(serializable_transactions())
         registry = self.lambdas
         self._stack.enter_context(in_process_lambda(registry))
         self._stack.enter_context(interpreter_caches())
@@ -218,8 +223,9 @@ class LocalRuntime:
         self.settings = replace(s, pipeline_arn=self.state_machine_arns["photo_pipeline"])
         self.deps = build_pipeline_deps(self.settings, self._fix)
         self.policy_deps = build_policy_deps(self.settings)
+        own_deps = {"policy_sync": self.policy_deps, "audit_publish": local_publisher_services(s)}
         for name in FUNCTIONS:
-            deps = self.policy_deps if name == "policy_sync" else self.deps
+            deps = own_deps.get(name, self.deps)
             factory = partial(_environment, functions_dir / name / "handler.py", name, deps)
             registry.register(f"pixellift-{name}", factory)
         if self._worker_processes:
@@ -324,29 +330,39 @@ class LocalRuntime:
         self._sfn.stop_execution(executionArn=arn, error="Interrupted", cause="stopped locally")
 
     def fire_due_schedules(self) -> str | None:
-        """Start a policy sync if a day has passed since the last one.
+        """Run what the schedules hold due: tree-head publishing hourly, policy sync daily.
 
-        moto stores the EventBridge rule but never fires it; this is its clock. Returns the
-        execution's ARN, or ``None`` when nothing was due.
+        moto stores the EventBridge rule but never fires it; this is its clock. Tree heads are
+        published by invoking the ``audit_publish`` function (as its schedule does on AWS) before
+        this returns. Returns the policy sync execution's ARN, or ``None`` when no sync was due.
         """
         marker = self.state_dir / "schedules.json"
         now = self._clock.now()
-        last = json.loads(marker.read_text()) if marker.exists() else {}
-        previous = last.get("policy_sync")
-        if previous is not None and now - datetime.fromisoformat(previous) < POLICY_SYNC_EVERY:
-            return None
+        last: dict[str, str] = json.loads(marker.read_text()) if marker.exists() else {}
+
+        def due(schedule: str, every: timedelta) -> bool:
+            previous = last.get(schedule)
+            return previous is None or now - datetime.fromisoformat(previous) >= every
+
         name = f"local-{now:%Y%m%dT%H%M%S}"
         event = {
             "id": name,
             "source": "aws.events",
             "detail-type": "Scheduled Event",
             "time": now.isoformat(),
-            "resources": [self.schedule_arn],
         }
-        arn = self._sfn.start_execution(
-            stateMachineArn=self.state_machine_arns["policy_sync"],
-            name=name,
-            input=json.dumps(event),
-        )["executionArn"]
-        marker.write_text(json.dumps(last | {"policy_sync": now.isoformat()}))
+        fired: dict[str, str] = {}
+        if due("audit_publish", AUDIT_PUBLISH_EVERY):
+            self.invoke("audit_publish", event)
+            fired["audit_publish"] = now.isoformat()
+        arn: str | None = None
+        if due("policy_sync", POLICY_SYNC_EVERY):
+            arn = self._sfn.start_execution(
+                stateMachineArn=self.state_machine_arns["policy_sync"],
+                name=name,
+                input=json.dumps(event | {"resources": [self.schedule_arn]}),
+            )["executionArn"]
+            fired["policy_sync"] = now.isoformat()
+        if fired:
+            marker.write_text(json.dumps(last | fired))
         return arn
