@@ -15,16 +15,16 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 from pixellift.adapters.aws.access_models import AccessTableNames, AccessTables
+from pixellift.adapters.aws.access_repos import DynamoApiKeys
 from pixellift.adapters.aws.audit_local import create_audit_resources
 from pixellift.adapters.aws.audit_store import DynamoAuditStore
-from pixellift.core.audit.encoding import decode_entry
-from pixellift.adapters.aws.access_repos import DynamoApiKeys
 from pixellift.adapters.aws.dynamodb_models import Tables
 from pixellift.adapters.aws.dynamodb_repos import DynamoWorkspaces
 from pixellift.adapters.settings import Settings
 from pixellift.adapters.system import UtcClock
 from pixellift.core.access.api_keys import KeyServices, issue_key
 from pixellift.core.access.model import Role
+from pixellift.core.audit.encoding import decode_entry
 from pixellift.core.contracts.records import Workspace
 from pixellift.core.errors import MissingConfigurationError
 
