@@ -119,3 +119,26 @@ def test_guard_command_exits_1_when_a_photo_fails(batch, tmp_path):
     assert result.exit_code == 1, result.output
     record = json.loads(result.stdout.splitlines()[-1])
     assert record["decision"] == "fail"
+
+
+def test_guard_clean_writes_a_cleaned_variant_and_keeps_the_original(
+    batch, tmp_path, runtime, capsys
+):
+    # GIVEN the photo with a caption and a web address on its backdrop
+    marked = batch / "marked.jpg"
+    before = marked.read_bytes()
+    out = tmp_path / "out"
+
+    # WHEN it is guarded with --clean
+    run_guard([marked], guard_policy("amazon", "main"), out, clean=True, runtime=runtime)
+
+    # THEN a cleaned PNG sits beside the annotated image, the original file is untouched,
+    # and the caption's pixels are gone from the cleaned variant
+    assert marked.read_bytes() == before
+    cleaned = np.asarray(Image.open(out / "marked-clean.png").convert("RGB")).astype(int)
+    original = np.asarray(Image.open(marked).convert("RGB")).astype(int)
+    caption = (slice(60, 130), slice(60, 520))  # where "FREE SHIPPING" was drawn
+    red = (original[caption][..., 0] - original[caption][..., 1]) > 100
+    assert red.sum() > 500
+    assert ((cleaned[caption][..., 0] - cleaned[caption][..., 1]) > 100).sum() < red.sum() * 0.05
+    capsys.readouterr()
