@@ -1,10 +1,11 @@
-"""Every benchmark in one go (what ``make bench`` runs): quality, speed, memory.
+"""Every benchmark in one go (what ``make bench`` runs): quality, speed, memory, Text Guard.
 
 Usage::
 
     python -m bench.run_all                 # 45 quality images, 12 MP speed, 50 MP memory
     python -m bench.run_all --quick         # 10 images, 2 timed runs, no 50 MP memory run
-    python -m bench.run_all --skip memory   # any of: quality, speed, memory
+    python -m bench.run_all --skip memory   # any of: quality, speed, memory, guard_accuracy,
+                                            # guard_speed
 
 The baseline venv (rembg 2.0.86) and its model folder are created on first use. Tables are
 printed; everything measured is written to ``bench/results/latest.json`` together with the machine
@@ -22,12 +23,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import memory, quality, speed
+from bench import guard_accuracy, guard_speed, memory, quality, speed
 from bench.baseline import BENCH_DIR, ensure_baseline_venv, ensure_u2net_home
 from bench.report import machine
 
 RESULTS = BENCH_DIR / "results" / "latest.json"
-SUITES = ("quality", "speed", "memory")
+SUITES = ("quality", "speed", "memory", "guard_accuracy", "guard_speed")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -43,6 +44,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         "--matting-repeats", type=int, default=1, help="timed runs of rembg matting"
     )
     parser.add_argument("--preset", default="amazon-main")
+    parser.add_argument(
+        "--guard-count", type=int, default=300, help="generated images for guard accuracy"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     skip = {s for s in args.skip.split(",") if s}
@@ -52,6 +56,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         args.quality_limit = args.quality_limit or 10
         args.repeats, args.rounds = min(args.repeats, 2), 1
         skip.add("memory")
+        args.guard_count = min(args.guard_count, 40)
     args.suites = [s for s in SUITES if s not in skip]
     return args
 
@@ -95,6 +100,14 @@ def main(argv: list[str] | None = None) -> int:
             speed.print_summary,
         ),
         "memory": (lambda: memory.run(args.preset), memory.print_summary),
+        "guard_accuracy": (
+            lambda: guard_accuracy.run(args.guard_count),
+            guard_accuracy.print_summary,
+        ),
+        "guard_speed": (
+            lambda: guard_speed.run(images=2 if args.quick else 6),
+            guard_speed.print_summary,
+        ),
     }
     passed = [_suite(name, results, *calls[name]) for name in args.suites]
     results["finished_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
