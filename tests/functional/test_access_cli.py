@@ -31,7 +31,8 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AccessCli:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     state = tmp_path / "state"
-    return AccessCli(state, {"HOME": str(tmp_path), "PIXELLIFT_STATE_DIR": str(state)})
+    env = {"HOME": str(tmp_path), "PIXELLIFT_STATE_DIR": str(state), "PIXELLIFT_USER": "ops"}
+    return AccessCli(state, env)
 
 
 def test_key_issue_list_rotate_revoke_persist_across_runs(run: AccessCli) -> None:
@@ -56,12 +57,34 @@ def test_key_issue_list_rotate_revoke_persist_across_runs(run: AccessCli) -> Non
     events = [
         json.loads(line) for line in (run.state / "access" / "audit.jsonl").read_text().splitlines()
     ]
-    assert [e["type"] for e in events] == [
-        "access.key_issued",
-        "access.key_issued",
-        "access.key_rotated",
-        "access.key_revoked",
+    # AND ops, the first operator of a workspace without members, became its owner
+    assert [(e["type"], e["actor"]) for e in events] == [
+        ("access.role_granted", "system:cli"),
+        ("access.key_issued", "user:ops"),
+        ("access.key_issued", "user:ops"),
+        ("access.key_rotated", "user:ops"),
+        ("access.key_revoked", "user:ops"),
     ]
+
+
+def test_cli_actions_are_authorised_for_the_operator(run: AccessCli) -> None:
+    # GIVEN ops owns acme (its first action), and bob holds no role there
+    assert run("key", "issue", "-w", "acme", "-r", "viewer").exit_code == 0
+    as_bob = AccessCli(run.state, run.env | {"PIXELLIFT_USER": "bob"})
+
+    # WHEN bob tries to issue a key and to grant himself a role
+    issued = as_bob("key", "issue", "-w", "acme", "-r", "owner")
+    granted = as_bob("grant", "-u", "bob", "-r", "owner", "-w", "acme")
+
+    # THEN both are denied with exit 2, naming the roles that would allow it
+    assert (issued.exit_code, granted.exit_code) == (2, 2)
+    assert "user:bob may not manage_keys" in issued.output
+    assert "allowed with any of:" in issued.output and "owner" in issued.output
+    assert not issued.stdout.startswith("plk_")
+
+    # WHEN ops makes bob an admin / THEN bob may issue keys
+    assert run("grant", "-u", "bob", "-r", "admin", "-w", "acme").exit_code == 0
+    assert as_bob("key", "issue", "-w", "acme", "-r", "viewer").exit_code == 0
 
 
 def test_grant_then_why_and_why_not(run: AccessCli) -> None:

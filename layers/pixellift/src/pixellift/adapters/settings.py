@@ -119,6 +119,9 @@ class Settings:
         The price-table plan items are priced on (``PIXELLIFT_PRICE_PLAN``).
     workspace
         Workspace the CLI works in (``PIXELLIFT_WORKSPACE``).
+    operator
+        Who runs the CLI, the user its actions are authorised for (``PIXELLIFT_USER``, else the
+        login name).
     audit_bucket
         Bucket of the audit ledger's signed tree heads (``PIXELLIFT_AUDIT_BUCKET``).
     audit_key_file
@@ -152,6 +155,7 @@ class Settings:
     credit_allowance_minor: int | None = None
     price_plan: str = "standard"
     workspace: str = "local"
+    operator: str = "local"
     audit_bucket: str = "pixellift-audit"
     audit_key_file: Path | None = None
     audit_key_secret: str | None = None
@@ -184,6 +188,7 @@ class Settings:
             price_plan=env.get("PIXELLIFT_PRICE_PLAN", "standard"),
             currency=env.get("PIXELLIFT_CURRENCY", "USD"),
             workspace=env.get("PIXELLIFT_WORKSPACE", "local"),
+            operator=env.get("PIXELLIFT_USER") or env.get("USER") or env.get("LOGNAME") or "local",
             audit_bucket=env.get("PIXELLIFT_AUDIT_BUCKET", "pixellift-audit"),
             audit_key_file=_optional_path(env, "PIXELLIFT_AUDIT_KEY_FILE"),
             audit_key_secret=env.get("PIXELLIFT_AUDIT_KEY_SECRET") or None,

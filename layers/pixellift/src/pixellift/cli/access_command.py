@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Final
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -29,6 +29,7 @@ from pixellift.adapters.aws.access_models import AccessTableNames, AccessTables
 from pixellift.adapters.aws.access_repos import DynamoApiKeys, DynamoMemberships, DynamoShareLinks
 from pixellift.adapters.settings import Settings
 from pixellift.adapters.system import UtcClock
+from pixellift.cli.operator import authorize_in
 from pixellift.cli.progress import stderr
 from pixellift.core.access import api_keys, memberships, share_links
 from pixellift.core.access.authorizer import Authorizer
@@ -50,8 +51,6 @@ from pixellift.core.access.model import (
 )
 from pixellift.core.access.records import ShareScope
 from pixellift.core.errors import ApiKeyNotFoundError, PhotoPipelineError
-
-ACTOR: Final = "system:cli"
 
 access_app = typer.Typer(
     no_args_is_help=True, help="Roles, API keys, share links and role blueprints."
@@ -125,7 +124,8 @@ def issue(
     """Issue an API key (printed once on stdout; only its SHA-256 digest is kept)."""
     with local_access() as local:
         ws = local.workspace(workspace)
-        issued = api_keys.issue_key(ws, role, actor=ACTOR, services=local.keys(), name=name)
+        actor = authorize_in(local, Action.MANAGE_KEYS, ws).actor
+        issued = api_keys.issue_key(ws, role, actor=actor, services=local.keys(), name=name)
     roles = ", ".join(sorted(issued.record.roles))
     stderr.print(f"key {issued.record.prefix} for workspace {ws} ({roles}); shown once, keep it")
     print(issued.key)  # noqa: T201
@@ -140,8 +140,9 @@ def rotate(
     """Issue a successor with the same roles; the old key works for the grace period."""
     with local_access() as local:
         ws = local.workspace(workspace)
+        actor = authorize_in(local, Action.MANAGE_KEYS, ws).actor
         grace = timedelta(hours=grace_hours)
-        issued = api_keys.rotate_key(ws, prefix, actor=ACTOR, services=local.keys(), grace=grace)
+        issued = api_keys.rotate_key(ws, prefix, actor=actor, services=local.keys(), grace=grace)
     stderr.print(f"key {prefix} rotated to {issued.record.prefix}; old key ends in {grace}")
     print(issued.key)  # noqa: T201
 
@@ -152,7 +153,8 @@ def revoke_key(
 ) -> None:
     """Refuse a key from now on."""
     with local_access() as local:
-        api_keys.revoke_key(local.workspace(workspace), prefix, actor=ACTOR, services=local.keys())
+        actor = authorize_in(local, Action.MANAGE_KEYS, workspace).actor
+        api_keys.revoke_key(local.workspace(workspace), prefix, actor=actor, services=local.keys())
     stderr.print(f"key {prefix} revoked")
 
 
@@ -181,8 +183,9 @@ def grant(
     """Give a user a role in a workspace."""
     with local_access() as local:
         ws = local.workspace(workspace)
+        actor = authorize_in(local, Action.MANAGE_ROLES, ws).actor
         held = memberships.grant_role(
-            ws, user, role, actor=ACTOR, services=local.members(), justification=justification
+            ws, user, role, actor=actor, services=local.members(), justification=justification
         )
     stderr.print(f"{user} in {ws}: {', '.join(sorted(held.roles))}")
 
@@ -197,8 +200,9 @@ def revoke_role(
     """Take a role from a user in a workspace."""
     with local_access() as local:
         ws = local.workspace(workspace)
+        actor = authorize_in(local, Action.MANAGE_ROLES, ws).actor
         held = memberships.revoke_role(
-            ws, user, role, actor=ACTOR, services=local.members(), justification=justification
+            ws, user, role, actor=actor, services=local.members(), justification=justification
         )
     stderr.print(f"{user} in {ws}: {', '.join(sorted(held.roles)) or 'no role'}")
 
@@ -299,11 +303,12 @@ def share_create(
     """Create a share link (its token is printed once on stdout)."""
     with local_access() as local:
         ws = local.workspace(workspace)
+        actor = authorize_in(local, Action.SHARE, ws, kind=kind, resource_id=resource_id).actor
         created = share_links.create_share_link(
             Resource(kind=kind, id=resource_id, workspace_id=ws),
             scope,
             timedelta(hours=expires_hours),
-            actor=ACTOR,
+            actor=actor,
             services=local.shares(),
             password=password,
         )
@@ -319,7 +324,12 @@ def share_revoke(
     """Refuse a share link from now on."""
     with local_access() as local:
         ws = local.workspace(workspace)
-        share_links.revoke_share_link(ws, link_id, actor=ACTOR, services=local.shares())
+        link = DynamoShareLinks(local.tables).get(ws, link_id)
+        actor = "system:cli"  # an unknown link: the use case names it as missing
+        if link is not None:
+            kind, target = link.target_kind, link.target_id
+            actor = authorize_in(local, Action.SHARE, ws, kind=kind, resource_id=target).actor
+        share_links.revoke_share_link(ws, link_id, actor=actor, services=local.shares())
     stderr.print(f"share link {link_id} revoked")
 
 

@@ -18,7 +18,9 @@ from rich.markup import escape
 
 from pixellift.adapters.aws.audit_local import local_ledger
 from pixellift.adapters.settings import Settings
+from pixellift.cli.operator import authorize_operator
 from pixellift.cli.progress import stderr
+from pixellift.core.access.model import Action
 from pixellift.core.audit.export import export_csv, export_json
 from pixellift.core.audit.ledger import (
     LedgerServices,
@@ -83,6 +85,7 @@ def _query(
 def _ledger(workspace: str | None) -> Iterator[tuple[LedgerServices, str]]:
     settings = Settings.from_env(os.environ)
     chosen = workspace or settings.workspace
+    authorize_operator(Action.VIEW_AUDIT, chosen)
     try:
         with local_ledger(settings, chosen) as services:
             yield services, chosen

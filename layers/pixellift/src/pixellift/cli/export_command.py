@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from pixellift.cli.operator import authorize_operator
 from pixellift.cli.progress import stderr
+from pixellift.core.access.model import Action, ResourceKind
 from pixellift.core.errors import BulkTemplateError, PhotoPipelineError
 from pixellift.core.exports.automap import MappingProfile, load_profile, map_paths
 from pixellift.core.exports.bulk_csv import (
@@ -112,6 +114,9 @@ def export(
             msg = "give exactly one of --base-url URL or --relative"
             raise BulkTemplateError(msg)
         chosen = template
+        authorize_operator(
+            Action.EXPORT, kind=ResourceKind.DESTINATION, resource_id=f"bulk:{chosen}"
+        )
         manifest_path = find_manifest(source)
         problems: list[str] = []
         if manifest_path is not None:

@@ -15,7 +15,9 @@ from rich.markup import escape
 
 from pixellift.cli.check_command import load_exceptions
 from pixellift.cli.inputs import collect_inputs
+from pixellift.cli.operator import authorize_operator
 from pixellift.cli.progress import batch_progress, stderr
+from pixellift.core.access.model import Action, ResourceKind
 from pixellift.core.errors import InvalidVariantWeightsError, PhotoPipelineError
 from pixellift.core.exports.automap import MappingProfile, load_profile, map_paths
 from pixellift.core.exports.manifest import QuickSetManifest
@@ -206,6 +208,7 @@ def quickset(
     except (PhotoPipelineError, OSError, typer.BadParameter) as exc:
         stderr.print(f"[red]error[/] {escape(str(exc))}")
         raise typer.Exit(2) from exc
+    authorize_operator(Action.EXPORT, kind=ResourceKind.DESTINATION, resource_id=str(out))
     sources = map_sources(inputs, mapping)
     if not sources.jobs:
         print_summary_none(sources.problems)

@@ -24,7 +24,9 @@ from pixellift.adapters.local.mirror import download, upload
 from pixellift.adapters.local.runtime import LocalRuntime
 from pixellift.adapters.settings import Settings
 from pixellift.cli.inputs import collect_inputs
+from pixellift.cli.operator import authorize_operator
 from pixellift.cli.progress import batch_progress, stderr
+from pixellift.core.access.model import Action
 from pixellift.core.contracts.records import ItemRecord, ItemStatus, Workspace
 from pixellift.core.contracts.tasks import IngestedBatch, IngestRequest
 from pixellift.core.errors import PhotoPipelineError
@@ -180,6 +182,7 @@ def run(
     Exits 1 when a photo failed (and, with --fail-on-blocked, when one was blocked), 2 on a
     usage error, 130 when interrupted; run the same command again to resume.
     """
+    authorize_operator(Action.RUN_BATCH)
     request: dict[str, Any] = {"marketplace": marketplace, "preset": preset, "role": str(role)}
     request |= {"category": category, "max_concurrency": workers}
     try:
