@@ -77,6 +77,7 @@ from pixellift.core.pipeline.api_batches import (
     find_batch,
     start_batch,
 )
+from pixellift.core.pipeline.api_export import batch_bulk_sheet
 from pixellift.core.pipeline.api_openapi import Route, openapi_document, render
 from pixellift.core.pipeline.api_status import batch_outputs, item_statuses
 from pixellift.core.pipeline.preset_schema import Preset
@@ -262,6 +263,23 @@ def list_items_route(ws: str, batch_id: str) -> dict[str, Any]:
 def list_outputs_route(ws: str, batch_id: str) -> dict[str, Any]:
     """List a batch's published files and its manifest and report keys."""
     return batch_outputs(ws, batch_id, services().deps)
+
+
+def _export_guard(ws: str, params: Mapping[str, str]) -> tuple[Action, Resource]:
+    destination = f"bulk:{params['template']}"
+    return Action.EXPORT, Resource(kind=ResourceKind.DESTINATION, id=destination, workspace_id=ws)
+
+
+@merchant_route("/workspaces/{ws}/batches/{batch_id}/export/{template}", ["GET"], _export_guard)
+def export_batch_route(ws: str, batch_id: str, template: str) -> dict[str, Any]:
+    """A marketplace bulk sheet (amazon, shopify, ebay, walmart, google) of a published batch.
+
+    Lists the images that passed the Compliance Gate, by SKU and role from their names
+    (CSV AutoMap), with URLs under ``?base_url=`` or paths relative to the batch folder; the
+    answer holds the CSV text and its row-level issues.
+    """
+    params: dict[str, str] = dict(_request().query_params or {})
+    return batch_bulk_sheet(ws, batch_id, template, params.get("base_url"), services().deps)
 
 
 def _view_preset(ws: str, params: Mapping[str, str]) -> tuple[Action, Resource]:

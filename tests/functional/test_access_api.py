@@ -44,6 +44,7 @@ def rival_batch(api: Api) -> str:
             "/workspaces/rival/shares",
             {"kind": "Batch", "id": "{b}", "scopes": ["view"], "expires_in_seconds": 60},
         ),
+        ("GET", "/workspaces/rival/batches/{b}/export/amazon", None),
     ],
     ids=[
         "batch",
@@ -55,6 +56,7 @@ def rival_batch(api: Api) -> str:
         "list-keys",
         "issue-key",
         "share",
+        "export",
     ],
 )
 def test_a_key_of_acme_reaches_nothing_of_rival(
@@ -85,13 +87,14 @@ def test_acme_cannot_reach_rivals_batch_through_its_own_workspace_path(
     # WHEN acme reads or starts it under /workspaces/acme
     read, _ = api.call("GET", f"/workspaces/acme/batches/{rival_batch}")
     start, _ = api.call("POST", f"/workspaces/acme/batches/{rival_batch}/start")
+    export, _ = api.call("GET", f"/workspaces/acme/batches/{rival_batch}/export/amazon")
     share, _ = api.call(
         "POST",
         "/workspaces/acme/shares",
         {"kind": "Batch", "id": rival_batch, "scopes": ["view"], "expires_in_seconds": 60},
     )
     # THEN it does not exist there
-    assert (read, start, share) == (404, 404, 404)
+    assert (read, start, share, export) == (404, 404, 404, 404)
 
 
 SHARE_B1 = {"kind": "Batch", "id": "b-1", "scopes": ["view"], "expires_in_seconds": 60}
