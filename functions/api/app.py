@@ -79,6 +79,7 @@ from pixellift.core.pipeline.api_batches import (
 )
 from pixellift.core.pipeline.api_export import batch_bulk_sheet
 from pixellift.core.pipeline.api_openapi import Route, openapi_document, render
+from pixellift.core.pipeline.api_preview import PreviewShare, share_preview
 from pixellift.core.pipeline.api_status import batch_outputs, item_statuses
 from pixellift.core.pipeline.preset_schema import Preset
 from pixellift.core.ports import PresetRepository
@@ -156,6 +157,7 @@ JSON_BODY: dict[str, type[BaseModel]] = {
     "rotate_key_route": RotateKey,
     "create_share_route": CreateShare,
     "open_share_route": OpenShare,
+    "preview_share_route": PreviewShare,
 }
 """Request-body model of each view that takes one (drives validation docs and OpenAPI)."""
 
@@ -386,6 +388,26 @@ def open_share_route() -> Any:
     return answer_errors(run)
 
 
+@app.route("/shares/preview", methods=["POST"])
+def preview_share_route() -> Any:
+    """A watermarked preview (base64 JPEG, at most 1024 px) of one shared item's output.
+
+    No API key: the signed token (and password) is the credential, as for ``/shares/open``.
+    """
+
+    def run() -> dict[str, Any]:
+        request = PreviewShare.model_validate(_json_body())
+        try:
+            grant = open_share(request, services().access)
+        except (ShareLinkExpiredError, ShareLinkRevokedError) as exc:
+            raise GoneError(str(exc)) from exc
+        except InvalidShareLinkError as exc:
+            raise AccessDeniedError(str(exc)) from exc
+        return share_preview(grant, request.item_id, services().deps)
+
+    return answer_errors(run)
+
+
 def openapi() -> dict[str, Any]:
     """The OpenAPI document of the app."""
     routes = [
@@ -393,7 +415,7 @@ def openapi() -> dict[str, Any]:
         for path, methods in app.routes.items()
         for method, entry in methods.items()
     ]
-    return openapi_document(routes, JSON_BODY, public={"open_share_route"})
+    return openapi_document(routes, JSON_BODY, public={"open_share_route", "preview_share_route"})
 
 
 if __name__ == "__main__":

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import io
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 import pytest
+from PIL import Image
 from pixellift.core.access.api_keys import issue_key
 from pixellift.core.access.model import Role
+from pixellift.core.contracts.records import ItemRecord
 
 from tests.functional.test_api_batches import Api, api, inline
 
@@ -257,3 +262,37 @@ def test_expired_and_tampered_share_tokens_are_refused(
     assert forged == 403
     assert expired == 410
     assert "expired" in answer["message"]
+
+
+def test_share_preview_is_a_watermarked_downscaled_copy_of_the_shared_output(api: Api) -> None:
+    # GIVEN a share link to acme's batch b-1 whose item has a finished 1600x1200 output
+    created = _share(api)
+    photo = np.full((1200, 1600, 3), 255, np.uint8)
+    photo[300:900, 400:1200] = (30, 60, 150)
+    buf = io.BytesIO()
+    Image.fromarray(photo).save(buf, "JPEG", quality=95)
+    api.fakes.outputs.put("objects/c-1.jpg", buf.getvalue(), content_type="image/jpeg")
+    api.fakes.items.create(
+        ItemRecord(
+            batch_id="b-1",
+            item_id="i00000",
+            name="a.jpg",
+            stem="a",
+            source_key="k",
+            output_key="objects/c-1.jpg",
+        )  # fmt: skip
+    )
+    # WHEN the link's holder asks for the item's preview (no API key), and for an unknown item
+    status, preview = api.call(
+        "POST", "/shares/preview", {"token": created["token"], "item_id": "i00000"}, key=None
+    )
+    missing, _ = api.call(
+        "POST", "/shares/preview", {"token": created["token"], "item_id": "i00009"}, key=None
+    )
+    # THEN it is a 1024-px JPEG whose white backdrop now carries the mark, and the use is audited
+    assert (status, missing) == (200, 404)
+    shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(preview["data"]))).convert("L"))
+    assert shown.shape == (768, 1024)
+    backdrop = shown[:150]  # white in the output
+    assert (backdrop < 200).mean() > 0.01
+    assert api.audit.types()[-1] == "share.opened"
