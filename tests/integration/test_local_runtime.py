@@ -212,3 +212,11 @@ def test_schedules_publish_every_audit_log_hourly(settings: Settings) -> None:
         key = local_signer(settings.state_dir, workspace_id).public_key
         for head in published:
             check_signature(head, Ed25519Check(), public_key=key)
+
+
+def test_the_runtime_caps_malloc_arenas_on_glibc() -> None:
+    # GIVEN / WHEN the arena cap is applied (as every runtime start does)
+    from pixellift.adapters.local.environment import limit_malloc_arenas
+
+    # THEN glibc takes it (this machine's C library is glibc)
+    assert limit_malloc_arenas() is True
