@@ -28,7 +28,7 @@ def parse_payload(contract: TypeAdapter[T], payload: Any, what: str) -> T:
     >>> parse_payload(TypeAdapter(ItemTask), {"batch_id": "b", "workspace_id": "w"}, "input")
     Traceback (most recent call last):
     ...
-    pixellift.core.errors.PermanentError: input: item_id: Field required
+    pixellift.core.errors.InvalidEventError: input: item_id: Field required
     """
     try:
         return contract.validate_python(payload)
