@@ -37,9 +37,11 @@ def test_a_user_without_a_role_may_not_run_export_or_read_the_audit_log(env, tmp
     packed = _as(env, "bob", "quickset", str(SAMPLES), "--channels", "amazon",
                  "--out", str(tmp_path / "pack"))  # fmt: skip
     audited = _as(env, "bob", "audit", "verify")
+    topped = _as(env, "bob", "credits", "top-up", "10")
 
     # THEN each is refused before any work, with exit 2 and the reason
-    assert (ran.exit_code, packed.exit_code, audited.exit_code) == (2, 2, 2)
+    assert (ran.exit_code, packed.exit_code, audited.exit_code, topped.exit_code) == (2, 2, 2, 2)
+    assert "user:bob may not manage_credits" in topped.output
     assert "user:bob may not run_batch" in ran.output
     assert "user:bob may not export" in packed.output
     assert "user:bob may not view_audit" in audited.output

@@ -23,13 +23,17 @@ from rich.markup import escape
 from pixellift.adapters.aws.billing_local import local_billing, write_xlsx
 from pixellift.adapters.aws.ledger import DynamoLedgerBilling
 from pixellift.adapters.settings import Settings
+from pixellift.adapters.system import UtcClock
 from pixellift.cli.inputs import collect_inputs
+from pixellift.cli.operator import authorize_operator
 from pixellift.cli.progress import stderr
+from pixellift.core.access.model import Action
 from pixellift.core.billing.buckets import Bucket, BucketService
 from pixellift.core.billing.caps import Cap, Period
 from pixellift.core.billing.ledger import MAIN, AccountKind
 from pixellift.core.billing.money import Money
 from pixellift.core.billing.pricing import CORE_OPERATIONS, ItemPlan, Operation, estimate
+from pixellift.core.billing.shield import OVERRUN_DOCUMENT, OverrunPolicy, ShieldPolicy, set_policy
 from pixellift.core.billing.usage import period_bounds, to_csv, usage_rows
 from pixellift.core.errors import PhotoPipelineError
 from pixellift.core.policy.loader import load_pack
@@ -52,6 +56,7 @@ def _session(workspace: str | None) -> Iterator[tuple[DynamoLedgerBilling, str]]
     # The local state lives in moto; an endpoint in the environment must not redirect it.
     settings = replace(Settings.from_env(os.environ), endpoint_url=None)
     chosen = workspace or settings.workspace
+    authorize_operator(Action.MANAGE_CREDITS, chosen)
     try:
         with local_billing(settings) as billing:
             billing.open_workspace(chosen)
@@ -216,6 +221,38 @@ def caps_show(*, as_json: AsJson = False, workspace: Workspace = None) -> None:
     for cap in caps:
         kind = "hard" if cap.hard else "soft"
         print(f"{cap.name} ({kind}, {cap.timezone}, warn at {cap.thresholds})")  # noqa: T201
+
+
+@caps_app.command("overrun")
+def caps_overrun(
+    policy: Annotated[
+        ShieldPolicy | None,
+        typer.Argument(help="grace, split or pause; leave out to show the current policy."),
+    ] = None,
+    *,
+    grace: Annotated[
+        str, typer.Option(help="Grace allowance in major units (the grace policy only).")
+    ] = "0",
+    workspace: Workspace = None,
+) -> None:
+    """Choose what a batch does when it reaches a cap or the balance part-way."""
+    with _session(workspace) as (billing, ws):
+        if policy is None:
+            stored = OverrunPolicy.parse(billing.settings.get(ws, OVERRUN_DOCUMENT))
+            _print(stored.model_dump(mode="json") if stored else None)
+            return
+        try:
+            chosen = OverrunPolicy(
+                policy=policy, grace_minor=Money.parse(grace, billing.currency).minor
+            )
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from exc
+        at = UtcClock().now()
+        set_policy(
+            billing.settings, billing.ledger, billing.audit, ws, chosen, at=at, actor="user:cli"
+        )
+        extra = f" with a grace of {Money(chosen.grace_minor, billing.currency)}"
+        stderr.print(f"overrun policy: {policy}" + (extra if chosen.grace_minor else ""))
 
 
 def _buckets(billing: DynamoLedgerBilling) -> BucketService:

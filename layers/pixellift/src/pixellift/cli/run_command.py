@@ -36,7 +36,7 @@ from pixellift.core.policy.schema import Role
 POLL_SECONDS = 0.5
 ITEMS_PER_POLL_SECOND = 250
 """Larger batches are polled less often, so following progress costs the workers little."""
-_DONE = {ItemStatus.CHARGED, ItemStatus.FAILED}
+_DONE = {ItemStatus.CHARGED, ItemStatus.FAILED, ItemStatus.DEFERRED}
 
 
 @dataclass
@@ -152,8 +152,19 @@ def print_summary(manifest: dict[str, Any], out: Path) -> None:
     for item in manifest["items"]:
         if item["status"] == "FAILED":
             stderr.print(f"  [red]x[/] {item['name']}: {item['error_kind']}: {item['error']}")
+        elif item["status"] in {"DEFERRED", "PENDING"}:
+            why = item["error"] or "paused at the spend limit"
+            stderr.print(f"  [cyan]waiting[/] {item['name']}: {why}")
         elif not item["passed"]:
             stderr.print(f"  [yellow]blocked[/] {item['name']}: {', '.join(item['blocking'])}")
+    if s.get("paused"):
+        stderr.print(
+            f"[cyan]paused[/]: {s['paused']} photos wait; top up and run the same command again"
+        )
+    if s.get("deferred"):
+        stderr.print(
+            f"[cyan]split[/]: {s['deferred']} photos continue in batch {s['continuation_batch_id']}"
+        )
 
 
 def run(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +28,8 @@ class ItemStatus(StrEnum):
     GATED = "GATED"
     CHARGED = "CHARGED"
     FAILED = "FAILED"
+    DEFERRED = "DEFERRED"
+    """Not started here: the batch split at a cap and a continuation batch carries it."""
 
 
 class BatchStatus(StrEnum):
@@ -38,9 +40,11 @@ class BatchStatus(StrEnum):
     COMPLETED = "COMPLETED"
     PARTIAL = "PARTIAL"
     FAILED = "FAILED"
+    PAUSED = "PAUSED"
+    """Stopped at a cap or an empty balance; a resumed run continues its pending items."""
 
 
-ITEM_DONE: Final = frozenset({ItemStatus.CHARGED, ItemStatus.FAILED})
+ITEM_DONE: Final = frozenset({ItemStatus.CHARGED, ItemStatus.FAILED, ItemStatus.DEFERRED})
 """Statuses an item never leaves."""
 
 BATCH_DONE: Final = frozenset({BatchStatus.COMPLETED, BatchStatus.PARTIAL, BatchStatus.FAILED})
@@ -108,6 +112,16 @@ class BatchRecord(_Record):
     manifest_key: str | None = None
     error: str | None = None
     finished_at: datetime | None = None
+    overrun: Literal["grace", "split", "paused"] | None = None
+    """What the Overrun Shield did to the batch's last run (``None``: it fitted)."""
+    grace_used_minor: int = 0
+    """How much of the grace allowance the batch's runs have used."""
+    held_back: tuple[Id, ...] = ()
+    """Items the Overrun Shield keeps out of the current run (a paused batch's pending items)."""
+    continuation_of: Id | None = None
+    """The batch this one continues after a split."""
+    continued_in: Id | None = None
+    """The continuation batch that carries this batch's deferred items."""
     version: int = 0
 
 

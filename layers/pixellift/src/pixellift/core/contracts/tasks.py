@@ -191,6 +191,11 @@ class PublishResult(_Task):
     currency: str
     manifest_key: str
     report_key: str
+    deferred: int = 0
+    """Items a split at a cap left to the continuation batch."""
+    paused: int = 0
+    """Items a paused batch keeps pending until it is resumed."""
+    continuation_batch_id: Id | None = None
 
 
 class PolicyChange(_Task):

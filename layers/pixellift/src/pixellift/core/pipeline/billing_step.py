@@ -10,11 +10,18 @@ from __future__ import annotations
 import json
 
 from pixellift.core.billing.ports import BatchHolds
-from pixellift.core.contracts.records import BatchRecord, ChargeRequest, ItemRecord, ItemStatus
+from pixellift.core.contracts.records import (
+    ITEM_DONE,
+    BatchRecord,
+    ChargeRequest,
+    ItemRecord,
+    ItemStatus,
+)
 from pixellift.core.contracts.tasks import SettleOutput, SettleTask, TaskError
 from pixellift.core.errors import IllegalTransitionError
 from pixellift.core.pipeline.deps import PipelineDeps, load_item, save_item
 from pixellift.core.pipeline.item_state import advance
+from pixellift.core.pipeline.overrun_step import ShieldedBilling, overrun_policy, shield_run
 
 MAX_MESSAGE = 1000
 
@@ -51,18 +58,27 @@ def error_message(error: TaskError) -> str:
     return cause[:MAX_MESSAGE]
 
 
-def reserve_batch(batch: BatchRecord, deps: PipelineDeps) -> None:
-    """Hold the batch's cost before it starts (ingest, before the execution is started).
+def reserve_batch(batch: BatchRecord, deps: PipelineDeps) -> BatchRecord:
+    """Hold the batch's cost before a run starts (ingest, before the execution is started).
 
     Only a billing that supports holds reserves anything; a resumed run finds its hold in place.
+    A workspace with an Overrun Shield policy holds what its balance and caps allow, and the
+    policy decides about the items past that point (:func:`shield_run`). Returns the batch as
+    the run must see it.
 
     Raises
     ------
     InsufficientCreditsError
-        The workspace's balance does not cover the batch: it must not start.
+        No policy, and the workspace's balance does not cover the batch: it must not start.
+    CapReachedError
+        No policy, and a hard cap would be passed.
     """
+    policy = overrun_policy(deps, batch.workspace_id)
+    if policy is not None and isinstance(deps.billing, ShieldedBilling):
+        return shield_run(batch, policy, deps.billing, deps)
     if isinstance(deps.billing, BatchHolds) and batch.item_count:
         deps.billing.reserve(batch.workspace_id, batch.batch_id, batch.item_count)
+    return batch
 
 
 def release_batch(batch: BatchRecord, deps: PipelineDeps) -> None:
@@ -83,7 +99,7 @@ def _result(item: ItemRecord, *, newly_charged: bool) -> SettleOutput:
 
 def record_failure(item: ItemRecord, error: TaskError, deps: PipelineDeps) -> SettleOutput:
     """Mark the item failed with the error's name and message; a settled item is left alone."""
-    if item.status in {ItemStatus.CHARGED, ItemStatus.FAILED}:
+    if item.status in ITEM_DONE:
         return _result(item, newly_charged=False)
     failed = advance(
         item,

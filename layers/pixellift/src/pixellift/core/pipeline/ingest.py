@@ -147,7 +147,7 @@ def _start_run(
     batch: BatchRecord, request: IngestRequest, created: bool, deps: PipelineDeps
 ) -> IngestedBatch:
     run = batch.runs + 1
-    reserve_batch(batch, deps)
+    batch = reserve_batch(batch, deps)
     batch = save_batch(deps, batch.model_copy(update={"runs": run, "status": BatchStatus.RUNNING}))
     name, payload = run_execution(batch, request.max_concurrency or deps.max_concurrency)
     arn = deps.starter.start(name, payload)

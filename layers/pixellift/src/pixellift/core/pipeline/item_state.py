@@ -10,12 +10,13 @@ from pixellift.core.errors import IllegalTransitionError
 S = ItemStatus
 
 NEXT: Final[dict[ItemStatus, frozenset[ItemStatus]]] = {
-    S.PENDING: frozenset({S.PROCESSING, S.FAILED}),
+    S.PENDING: frozenset({S.PROCESSING, S.FAILED, S.DEFERRED}),
     S.PROCESSING: frozenset({S.PROCESSING, S.PROCESSED, S.FAILED}),
     S.PROCESSED: frozenset({S.GATED, S.FAILED}),
     S.GATED: frozenset({S.CHARGED, S.FAILED}),
     S.CHARGED: frozenset(),
     S.FAILED: frozenset(),
+    S.DEFERRED: frozenset(),
 }
 """Allowed transitions. ``PROCESSING → PROCESSING`` is a retry (one more attempt)."""
 

@@ -1,7 +1,8 @@
 """Process Photo: run Auto-Fix on one item, or reuse the output its content key already names.
 
-An item that is past processing (a retried task, a resumed run) is returned as it is; an output
-whose content key is in the index is reused without decoding the photo again.
+An item that is past processing (a retried task, a resumed run), deferred to a continuation
+batch, or held back by a paused batch is returned as it is; an output whose content key is in the
+index is reused without decoding the photo again.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from pixellift.core.contracts.tasks import ItemTask, ProcessOutput
 from pixellift.core.pipeline.autofix import fix_photo
 from pixellift.core.pipeline.deps import (
     PipelineDeps,
+    load_batch,
     load_item,
     load_plan,
     save_item,
 )
 from pixellift.core.pipeline.item_state import advance
 from pixellift.core.pipeline.keys import content_key, output_object_key, steps_object_key
+from pixellift.core.pipeline.overrun_step import held_back
 from pixellift.core.pipeline.preset_schema import Preset
 
 CONTENT_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
@@ -78,6 +81,9 @@ def process_item(task: ItemTask, deps: PipelineDeps) -> ProcessOutput:
     plan = load_plan(deps, task.batch_id)
     item = load_item(deps, task.batch_id, task.item_id)
     if item.status not in {ItemStatus.PENDING, ItemStatus.PROCESSING}:
+        return _result(item, skipped=True)
+    if item.status is ItemStatus.PENDING and held_back(load_batch(deps, task.batch_id), item):
+        # The Overrun Shield paused the batch before this item: it waits for a resumed run.
         return _result(item, skipped=True)
     started = deps.clock.now()
     item = save_item(

@@ -25,6 +25,7 @@ from pixellift.core.pipeline.billing_step import error_message, release_batch
 from pixellift.core.pipeline.deps import PipelineDeps, load_batch, save_batch, save_item
 from pixellift.core.pipeline.item_state import advance
 from pixellift.core.pipeline.keys import batch_prefix
+from pixellift.core.pipeline.overrun_step import held_back, open_continuation, overrun_notice
 
 UNFINISHED = "UnfinishedItem"
 """Error kind recorded for an item the run did not finish (not an exception class)."""
@@ -64,8 +65,26 @@ def batch_status(succeeded: int, blocked: int, failed: int) -> BatchStatus:
     return BatchStatus.PARTIAL
 
 
-def _finish_unfinished(item: ItemRecord, error: TaskError | None, deps: PipelineDeps) -> ItemRecord:
-    if item.status in ITEM_DONE:
+def overrun_status(status: BatchStatus, *, deferred: int, paused: int) -> BatchStatus:
+    """PAUSED while the Overrun Shield holds items back; a split batch is closed PARTIAL at best.
+
+    Examples
+    --------
+    >>> done = BatchStatus.COMPLETED
+    >>> [str(overrun_status(done, deferred=d, paused=p)) for d, p in [(0, 2), (2, 0), (0, 0)]]
+    ['PAUSED', 'PARTIAL', 'COMPLETED']
+    """
+    if paused:
+        return BatchStatus.PAUSED
+    if deferred and status is BatchStatus.COMPLETED:
+        return BatchStatus.PARTIAL
+    return status
+
+
+def _finish_unfinished(
+    batch: BatchRecord, item: ItemRecord, error: TaskError | None, deps: PipelineDeps
+) -> ItemRecord:
+    if item.status in ITEM_DONE or held_back(batch, item):
         return item
     kind = error.error if error else UNFINISHED
     message = error_message(error) if error else f"{item.name}: the run ended before it finished"
@@ -128,7 +147,9 @@ def _manifest(batch: BatchRecord, entries: list[dict[str, Any]], result: Publish
 def publish_batch(task: PublishTask, deps: PipelineDeps) -> PublishResult:
     """Publish the batch's outputs, manifest and report; record its final status."""
     batch = load_batch(deps, task.batch_id)
-    items = [_finish_unfinished(i, task.error, deps) for i in deps.items.list(batch.batch_id)]
+    items = [
+        _finish_unfinished(batch, i, task.error, deps) for i in deps.items.list(batch.batch_id)
+    ]
     prefix = batch_prefix(batch.workspace_id, batch.batch_id)
     for item in items:
         name = output_name(item)
@@ -138,10 +159,17 @@ def publish_batch(task: PublishTask, deps: PipelineDeps) -> PublishResult:
     release_batch(batch, deps)
     charged = [i for i in items if i.status is ItemStatus.CHARGED]
     succeeded = sum(1 for i in charged if i.passed)
-    failed = len(items) - len(charged)
+    deferred = [i for i in items if i.status is ItemStatus.DEFERRED]
+    paused = sum(1 for i in items if held_back(batch, i))
+    batch = open_continuation(batch, deferred, deps)
+    failed = len(items) - len(charged) - len(deferred) - paused
     result = PublishResult(
         batch_id=batch.batch_id,
-        status=batch_status(succeeded, len(charged) - succeeded, failed),
+        status=overrun_status(
+            batch_status(succeeded, len(charged) - succeeded, failed),
+            deferred=len(deferred),
+            paused=paused,
+        ),
         total=len(items),
         succeeded=succeeded,
         blocked=len(charged) - succeeded,
@@ -150,6 +178,9 @@ def publish_batch(task: PublishTask, deps: PipelineDeps) -> PublishResult:
         currency=deps.billing.currency,
         manifest_key=f"{prefix}manifest.json",
         report_key=f"{prefix}report.csv",
+        deferred=len(deferred),
+        paused=paused,
+        continuation_batch_id=batch.continued_in if deferred else None,
     )
     entries = [_entry(i) for i in items]
     deps.outputs.put(result.report_key, _report_csv(entries), content_type="text/csv")
@@ -157,6 +188,8 @@ def publish_batch(task: PublishTask, deps: PipelineDeps) -> PublishResult:
         result.manifest_key, _manifest(batch, entries, result), content_type="application/json"
     )
     counts = {"succeeded": succeeded, "blocked": result.blocked, "failed": failed}
+    counts |= {"deferred": len(deferred), "paused": paused} if deferred or paused else {}
+    notice = overrun_notice(batch, len(deferred) or paused)
     save_batch(
         deps,
         batch.model_copy(
@@ -165,7 +198,7 @@ def publish_batch(task: PublishTask, deps: PipelineDeps) -> PublishResult:
                 "counts": counts,
                 "charged_minor": result.charged_minor,
                 "manifest_key": result.manifest_key,
-                "error": error_message(task.error) if task.error else None,
+                "error": error_message(task.error) if task.error else notice,
                 "finished_at": deps.clock.now(),
             }
         ),
