@@ -173,38 +173,36 @@ def list_keys(workspace: Workspace = None) -> None:
             print(f"{record.prefix}  {roles:28} {record.name or '-':12} {state}")  # noqa: T201
 
 
-@access_app.command("grant")
-def grant(
-    user: User,
-    role: RoleOption,
-    workspace: Workspace = None,
-    justification: Annotated[str, typer.Option(help="Why (kept in the audit log).")] = "",
+def _change_role(
+    user: str, role: Role, workspace: str | None, justification: str, *, grant: bool
 ) -> None:
-    """Give a user a role in a workspace."""
     with local_access() as local:
         ws = local.workspace(workspace)
         actor = authorize_in(local, Action.MANAGE_ROLES, ws).actor
-        held = memberships.grant_role(
+        change = memberships.grant_role if grant else memberships.revoke_role
+        held = change(
             ws, user, role, actor=actor, services=local.members(), justification=justification
         )
-    stderr.print(f"{user} in {ws}: {', '.join(sorted(held.roles))}")
+    stderr.print(f"{user} in {ws}: {', '.join(sorted(held.roles)) or 'no role'}")
+
+
+Justification = Annotated[str, typer.Option(help="Why (kept in the audit log).")]
+
+
+@access_app.command("grant")
+def grant(
+    user: User, role: RoleOption, workspace: Workspace = None, justification: Justification = ""
+) -> None:
+    """Give a user a role in a workspace."""
+    _change_role(user, role, workspace, justification, grant=True)
 
 
 @access_app.command("revoke")
 def revoke_role(
-    user: User,
-    role: RoleOption,
-    workspace: Workspace = None,
-    justification: Annotated[str, typer.Option(help="Why (kept in the audit log).")] = "",
+    user: User, role: RoleOption, workspace: Workspace = None, justification: Justification = ""
 ) -> None:
     """Take a role from a user in a workspace."""
-    with local_access() as local:
-        ws = local.workspace(workspace)
-        actor = authorize_in(local, Action.MANAGE_ROLES, ws).actor
-        held = memberships.revoke_role(
-            ws, user, role, actor=actor, services=local.members(), justification=justification
-        )
-    stderr.print(f"{user} in {ws}: {', '.join(sorted(held.roles)) or 'no role'}")
+    _change_role(user, role, workspace, justification, grant=False)
 
 
 def _principal(local: LocalAccess, ws: str, user: str | None, key: str | None) -> Principal:
