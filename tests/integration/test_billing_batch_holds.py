@@ -1,8 +1,4 @@
-"""A batch holds its cost at the start and releases the rest at the end (local runtime).
-
-These need ``reserve_batch`` called in ingest and ``release_batch`` in publish, and
-``PIXELLIFT_CREDIT_ALLOWANCE`` in settings; until that wiring lands they are expected to fail.
-"""
+"""A batch holds its cost at the start and releases the rest at the end (local runtime)."""
 
 from __future__ import annotations
 
@@ -12,6 +8,7 @@ import pytest
 from pixellift.adapters.clock import SystemClock
 from pixellift.adapters.local.runtime import LocalRuntime
 from pixellift.adapters.settings import Settings
+from pixellift.core.billing.buckets import Bucket, account_of
 from pixellift.core.billing.invariants import violations
 from pixellift.core.billing.ledger import MAIN, HoldStatus
 from pixellift.core.billing.money import Money
@@ -67,3 +64,27 @@ def test_a_batch_the_balance_does_not_cover_does_not_start(tmp_path: Path) -> No
         billing.ledger.top_up("acme", "t-1", Money.of(10, "USD"))  # type: ignore[attr-defined]
         with pytest.raises(PermanentError, match="account main has 10 USD available"):
             run(runtime, PHOTOS)
+
+
+def test_a_bucket_bound_to_the_batchs_preset_pays_for_it(tmp_path: Path) -> None:
+    with LocalRuntime(prepaid(tmp_path), fix=FAST) as runtime:
+        billing = runtime.deps.billing
+        # GIVEN 1.00 on the main account, and client EU's bucket bound to amazon-main with 0.50
+        billing.open_workspace("acme")  # type: ignore[attr-defined]
+        billing.ledger.top_up("acme", "t-1", Money.of(100, "USD"))  # type: ignore[attr-defined]
+        buckets = billing.buckets  # type: ignore[attr-defined]
+        buckets.create("acme", Bucket(bucket_id="eu", client_code="EU-7", presets=("amazon-main",)))
+        buckets.fund("acme", "eu", "lot-1", Money.of(50, "USD"), po_number="PO-1")
+        # WHEN a batch with that preset runs (two photos and a file that is not one)
+        batch, state = run(runtime, PHOTOS)
+        store = billing.ledger.store  # type: ignore[attr-defined]
+        main = store.account("acme", MAIN)
+        eu = store.account("acme", account_of("eu"))
+        hold = store.hold("acme", f"hold:{batch.batch_id}")
+        sound = violations(store.accounts("acme"), store.holds("acme"))
+    # THEN the bucket held and paid for the two photos; the main account is untouched
+    assert state.status == "SUCCEEDED"
+    assert hold is not None and hold.posted == 10
+    assert eu is not None and (eu.posted, eu.pending_out) == (40, 0)
+    assert main is not None and (main.posted, main.pending_out) == (100, 0)
+    assert sound == []

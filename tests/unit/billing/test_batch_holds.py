@@ -31,7 +31,9 @@ class HoldingBilling:
     def debit(self, request: ChargeRequest) -> Charge:
         raise NotImplementedError
 
-    def reserve(self, workspace_id: str, batch_id: str, items: int) -> Money:
+    def reserve(
+        self, workspace_id: str, batch_id: str, items: int, preset: str | None = None
+    ) -> Money:
         self.calls.append(("reserve", workspace_id, batch_id, str(items)))
         return Money.of(5 * items, "USD")
 

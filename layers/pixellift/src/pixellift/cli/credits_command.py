@@ -256,7 +256,7 @@ def caps_overrun(
 
 
 def _buckets(billing: DynamoLedgerBilling) -> BucketService:
-    return BucketService(billing.ledger, billing.settings, billing.currency)
+    return billing.buckets
 
 
 @buckets_app.command("create")

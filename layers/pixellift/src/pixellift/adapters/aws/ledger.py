@@ -21,6 +21,7 @@ from pixellift.adapters.aws.billing_settings import DynamoSettingsStore
 from pixellift.adapters.aws.billing_store import DynamoLedgerStore
 from pixellift.adapters.aws.dynamodb_models import Tables
 from pixellift.adapters.settings import Settings
+from pixellift.core.billing.buckets import BucketService, account_of
 from pixellift.core.billing.guard import CapGuard
 from pixellift.core.billing.ledger import MAIN, HoldStatus, Transfer, TransferKind
 from pixellift.core.billing.memory import MemoryAuditSink
@@ -101,6 +102,7 @@ class DynamoLedgerBilling:
             GroupCommitLedgerStore(DynamoLedgerStore(model)), self.audit, clock, pause=backoff
         )
         self.settings = DynamoSettingsStore(model)
+        self.buckets = BucketService(self.ledger, self.settings, currency)
         self.guard = CapGuard(self.settings, self.ledger.store, self.audit, clock)
         self._price = price_minor
         self._currency = currency
@@ -154,7 +156,13 @@ class DynamoLedgerBilling:
             else:
                 if self.ledger.store.transfer(ws, key) is None:
                     self.guard.admit(ws, amount, refs)
-                result = self.ledger.charge(ws, key, amount, memo=request.description, refs=refs)
+                bucket = self.buckets.buckets(ws).for_preset(request.preset)
+                if bucket is not None:
+                    result = self.buckets.charge(ws, bucket.bucket_id, key, amount, refs)
+                else:
+                    result = self.ledger.charge(
+                        ws, key, amount, memo=request.description, refs=refs
+                    )
         except (IdempotencyConflictError, HoldNotPendingError):
             # Charged before as the other kind (the batch's hold was open then, or closed since).
             stored = self.ledger.store.transfer(ws, key)
@@ -163,8 +171,10 @@ class DynamoLedgerBilling:
             return _charge(stored, created=False)
         return _charge(result.transfer, created=result.created)
 
-    def hold_batch(self, workspace_id: str, batch_id: str, estimate: Estimate) -> TransferResult:
-        """Reserve a batch's estimate (its top) on the main account, once per batch.
+    def hold_batch(
+        self, workspace_id: str, batch_id: str, estimate: Estimate, account: str = MAIN
+    ) -> TransferResult:
+        """Reserve a batch's estimate (its top) on ``account``, once per batch.
 
         Raises
         ------
@@ -176,13 +186,22 @@ class DynamoLedgerBilling:
             workspace_id,
             batch_hold_id(batch_id),
             estimate.high,
-            account=MAIN,
+            account=account,
             memo=f"batch {batch_id}: {estimate.items} items, estimate {estimate.high}",
             refs={"batch_id": batch_id, "table": estimate.table_version, "plan": estimate.plan},
         )
 
-    def reserve(self, workspace_id: str, batch_id: str, items: int) -> Money:
-        """Hold ``items`` × the item price for a batch, once (``BatchHolds``)."""
+    def reserve(
+        self, workspace_id: str, batch_id: str, items: int, preset: str | None = None
+    ) -> Money:
+        """Hold ``items`` × the item price for a batch, once (``BatchHolds``).
+
+        A client bucket bound to the batch's ``preset`` holds it (its lots pay, first to expire
+        first), else the workspace's main account.
+        """
+        self.open_workspace(workspace_id)
+        bucket = self.buckets.buckets(workspace_id).for_preset(preset)
+        account = MAIN if bucket is None else account_of(bucket.bucket_id)
         price = self.item_price(self._clock.now().date())
         version = (
             "flat" if self._price is not None else self.prices.at(self._clock.now().date()).version
@@ -191,7 +210,7 @@ class DynamoLedgerBilling:
         if self.ledger.store.hold(workspace_id, batch_hold_id(batch_id)) is None:
             self.guard.admit(workspace_id, cost, {"batch_id": batch_id})
         held = self.hold_batch(
-            workspace_id, batch_id, Estimate(items, cost, cost, version, self.plan)
+            workspace_id, batch_id, Estimate(items, cost, cost, version, self.plan), account
         )
         return held.amount
 

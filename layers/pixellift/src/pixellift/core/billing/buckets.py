@@ -59,6 +59,19 @@ class BucketSet(BaseModel):
 
     buckets: tuple[Bucket, ...] = ()
 
+    def for_preset(self, preset: str | None) -> Bucket | None:
+        """The bucket a preset is bound to, if any.
+
+        Examples
+        --------
+        >>> BucketSet(buckets=(Bucket(bucket_id="eu", client_code="C1", presets=("etsy-main",)),)
+        ...     ).for_preset("etsy-main").bucket_id
+        'eu'
+        """
+        if preset is None:
+            return None
+        return next((b for b in self.buckets if preset in b.presets), None)
+
     def get(self, bucket_id: str) -> Bucket:
         """One bucket, or an error naming it."""
         for bucket in self.buckets:

@@ -190,6 +190,8 @@ class ChargeRequest(_Record):
     batch_id: Id
     item_id: Id
     description: str
+    preset: str | None = None
+    """The batch's preset: a client bucket bound to it pays instead of the main account."""
 
 
 class Charge(_Record):

@@ -19,7 +19,7 @@ from pixellift.core.contracts.records import (
 )
 from pixellift.core.contracts.tasks import SettleOutput, SettleTask, TaskError
 from pixellift.core.errors import IllegalTransitionError
-from pixellift.core.pipeline.deps import PipelineDeps, load_item, save_item
+from pixellift.core.pipeline.deps import PipelineDeps, load_batch, load_item, save_item
 from pixellift.core.pipeline.item_state import advance
 from pixellift.core.pipeline.overrun_step import ShieldedBilling, overrun_policy, shield_run
 
@@ -77,7 +77,7 @@ def reserve_batch(batch: BatchRecord, deps: PipelineDeps) -> BatchRecord:
     if policy is not None and isinstance(deps.billing, ShieldedBilling):
         return shield_run(batch, policy, deps.billing, deps)
     if isinstance(deps.billing, BatchHolds) and batch.item_count:
-        deps.billing.reserve(batch.workspace_id, batch.batch_id, batch.item_count)
+        deps.billing.reserve(batch.workspace_id, batch.batch_id, batch.item_count, batch.preset)
     return batch
 
 
@@ -134,6 +134,7 @@ def settle_item(task: SettleTask, deps: PipelineDeps) -> SettleOutput:
             batch_id=item.batch_id,
             item_id=item.item_id,
             description=f"{item.name}: processed",
+            preset=load_batch(deps, item.batch_id).preset,
         )
     )
     # A key charged for another item (the same photo and recipe in an earlier batch) costs
