@@ -3,8 +3,9 @@
 The API is the same Chalice app that API Gateway serves (``functions/api/app.py``), run by
 Chalice's local server; its ports point at the local runtime (moto with the pipeline's state
 machine, in-process Lambda handlers, state kept in ``PIXELLIFT_STATE_DIR``), so a batch started
-through the API runs the real chain. Pre-signed upload URLs name S3, which the local runtime does
-not serve over HTTP: locally, send photos inline.
+through the API runs the real chain. The runtime also serves its AWS APIs over HTTP: pre-signed
+upload URLs point there (uploads are kept across restarts), and ``chalice local`` run with
+``AWS_ENDPOINT_URL`` set to it works on the same state.
 
 API keys, roles and share links are the access state under ``PIXELLIFT_STATE_DIR/access``: the
 first key of a workspace is issued with ``pixellift access key issue --workspace W --role owner``
@@ -64,6 +65,8 @@ class LocalApi:
     server: LocalDevServer
     runtime: LocalRuntime
     usable_keys: int
+    aws_url: str
+    """The runtime's AWS endpoint: pre-signed uploads go there, and so can ``chalice local``."""
 
     @property
     def url(self) -> str:
@@ -81,7 +84,8 @@ def local_api(
     fix: FixServices | None = None,
 ) -> Iterator[LocalApi]:
     """Start the runtime, the persisted access state and the API server; all stop on exit."""
-    with LocalRuntime(settings, fix=fix) as runtime:
+    with LocalRuntime(settings, fix=fix, keep_uploads=True) as runtime:
+        aws_url = runtime.serve_aws(host)
         now = datetime.now(UTC)
         workspace = Workspace(
             workspace_id=settings.workspace, name=settings.workspace, created_at=now
@@ -103,11 +107,18 @@ def local_api(
             access = access_services(
                 keys, DynamoShareLinks(tables), audit, UtcClock(), signing_key=secret
             )
-            module.use(replace(module.build_services(env), access=access))
+            built = module.build_services(env)
+            signer = module.S3UploadSigner(
+                module.signing_client(settings.region, aws_url), settings.drop_bucket
+            )
+            deps = replace(built.deps, signer=signer)
+            module.use(replace(built, deps=deps, access=access))
             usable = [k for k in keys.list(settings.workspace) if k.refusal(now) is None]
             server = create_local_server(module.app, Config.create(), host, port)
             try:
-                yield LocalApi(server=server, runtime=runtime, usable_keys=len(usable))
+                yield LocalApi(
+                    server=server, runtime=runtime, usable_keys=len(usable), aws_url=aws_url
+                )
             finally:
                 server.server.server_close()
 
@@ -130,6 +141,10 @@ def serve(
                 f"pixellift access key issue --workspace {ws} --role owner"
             )
         stderr.print(f"PixelLift API on {api.url} (state in {settings.state_dir})")
+        stderr.print(
+            f"AWS endpoint of the runtime on {api.aws_url}: pre-signed uploads go there; "
+            f"`AWS_ENDPOINT_URL={api.aws_url} chalice local` in functions/api also works on it"
+        )
         try:
             api.server.serve_forever()
         except KeyboardInterrupt:
