@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from pixellift.adapters.endpoint.config import EndpointConfig
 from pixellift.adapters.endpoint.jobs import Limits
+from pixellift.adapters.settings import Settings
 
 
 def _config(env: dict[str, str], kind: str = "segmentation") -> EndpointConfig:
@@ -77,3 +78,15 @@ def test_config_names_the_variable_it_cannot_use(env, kind, message):
     # GIVEN / WHEN / THEN a malformed setting is refused with its name
     with pytest.raises(ValueError, match=message):
         _config(env, kind)
+
+
+def test_config_and_settings_read_the_execution_providers(tmp_path: Path) -> None:
+    # GIVEN the providers an operator sets for a GPU image
+    env = {"PIXELLIFT_ONNX_PROVIDERS": "CUDAExecutionProvider, CPUExecutionProvider"}
+    # WHEN the endpoint's configuration and the settings are read
+    config = _config(env)
+    settings = Settings.from_env(env | {"HOME": str(tmp_path)})
+    # THEN both carry them, in order; unset means the best available
+    assert config.providers == ("CUDAExecutionProvider", "CPUExecutionProvider")
+    assert settings.onnx_providers == config.providers
+    assert Settings.from_env({"HOME": str(tmp_path)}).onnx_providers == ()

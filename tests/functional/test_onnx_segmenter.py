@@ -246,3 +246,18 @@ def test_u2netp_is_deterministic(u2netp, coffee_alpha):
 
     # THEN the masks are identical
     np.testing.assert_array_equal(again, coffee_alpha)
+
+
+def test_execution_providers_are_configuration(tmp_path, cache):
+    # GIVEN an operator model, asked for on the CPU, and on CUDA in this CPU-only build
+    model = identity_model(tmp_path / "operator-isnet.onnx", [1, 3, 1024, 1024])
+    on_cpu = load_segmenter(str(model), cache, threads=1, providers=["CPUExecutionProvider"])
+    spec = ISNET_SPEC
+
+    # WHEN their sessions open
+    cuda = OnnxSegmenter(model, spec, name="gpu", threads=1, providers=["CUDAExecutionProvider"])
+
+    # THEN the CPU one runs on the CPU, and the CUDA one says what this build has instead
+    assert on_cpu.session().get_providers() == ["CPUExecutionProvider"]
+    with pytest.raises(InvalidModelError, match="install onnxruntime-gpu for CUDA"):
+        cuda.session()

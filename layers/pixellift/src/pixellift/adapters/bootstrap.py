@@ -58,7 +58,10 @@ def build_fix_services(settings: Settings) -> FixServices:
         segmenter = _remote_models(settings).segmenter(settings.segmentation_endpoint)
     else:
         segmenter = load_segmenter(
-            settings.segmentation_model, ModelCache(settings.model_dir), threads=settings.threads
+            settings.segmentation_model,
+            ModelCache(settings.model_dir),
+            threads=settings.threads,
+            providers=settings.onnx_providers,
         )
     matter: Matter | None = None
     if settings.matting_endpoint is not None:

@@ -94,6 +94,9 @@ class Settings:
         Decompression-bomb limit in pixels (``PIXELLIFT_MAX_PIXELS``).
     threads
         Threads for model inference; 0 lets the runtime decide (``PIXELLIFT_THREADS``).
+    onnx_providers
+        onnxruntime execution providers, comma-separated (``PIXELLIFT_ONNX_PROVIDERS``, e.g.
+        ``CUDAExecutionProvider``); unset: CUDA when the installed build has it, else the CPU.
     region
         AWS region (``AWS_REGION``, else ``AWS_DEFAULT_REGION``).
     endpoint_url
@@ -143,6 +146,7 @@ class Settings:
     ocr_endpoint: str | None = None
     max_pixels: int = DEFAULT_MAX_PIXELS
     threads: int = 0
+    onnx_providers: tuple[str, ...] = ()
     region: str = "us-east-1"
     endpoint_url: str | None = None
     drop_bucket: str = "pixellift-drop"
@@ -176,6 +180,9 @@ class Settings:
             ocr_endpoint=_endpoint_target(env.get("PIXELLIFT_OCR_ENDPOINT")),
             max_pixels=int(env.get("PIXELLIFT_MAX_PIXELS", str(DEFAULT_MAX_PIXELS))),
             threads=int(env.get("PIXELLIFT_THREADS", "0")),
+            onnx_providers=tuple(
+                p.strip() for p in env.get("PIXELLIFT_ONNX_PROVIDERS", "").split(",") if p.strip()
+            ),
             region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1")),
             endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
             drop_bucket=env.get("PIXELLIFT_DROP_BUCKET", "pixellift-drop"),

@@ -7,6 +7,8 @@ Variables (all optional):
   the local model cache for ``pixellift endpoint serve``;
 - ``PIXELLIFT_SEGMENTATION_MODEL``: registry name or ``.onnx`` path, default ``u2netp``;
 - ``PIXELLIFT_THREADS``: onnxruntime intra-op threads, default 0 (onnxruntime decides);
+- ``PIXELLIFT_ONNX_PROVIDERS``: onnxruntime execution providers, comma-separated; default CUDA
+  when the image's onnxruntime has it (``onnxruntime-gpu``), else the CPU;
 - ``PIXELLIFT_ENDPOINT_WORKERS``: photos processed at once, default the CPU count (at most 8);
 - ``PIXELLIFT_ENDPOINT_MAX_REQUEST_BYTES``: largest request body, default 64 MiB;
 - ``PIXELLIFT_ENDPOINT_MAX_BATCH``: most photos per request, default 16;
@@ -66,6 +68,7 @@ class EndpointConfig:
     port: int = SAGEMAKER_PORT
     segmentation_model: str = "u2netp"
     threads: int = 0
+    providers: tuple[str, ...] = ()
     workers: int = 1
     limits: Limits = field(default_factory=Limits)
     ocr_min_confidence: float = 0.5
@@ -120,6 +123,9 @@ class EndpointConfig:
             port=port,
             segmentation_model=env.get("PIXELLIFT_SEGMENTATION_MODEL") or "u2netp",
             threads=_int(env, "PIXELLIFT_THREADS", 0, 0),
+            providers=tuple(
+                p.strip() for p in env.get("PIXELLIFT_ONNX_PROVIDERS", "").split(",") if p.strip()
+            ),
             workers=_int(env, "PIXELLIFT_ENDPOINT_WORKERS", default_workers, 1),
             limits=limits,
             ocr_min_confidence=_float(env, "PIXELLIFT_OCR_MIN_CONFIDENCE", 0.5),

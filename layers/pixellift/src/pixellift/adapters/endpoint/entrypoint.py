@@ -37,7 +37,10 @@ _LOG: Final = logging.getLogger(__name__)
 
 def _segmenter(config: EndpointConfig) -> OnnxSegmenter:
     segmenter = load_segmenter(
-        config.segmentation_model, ModelCache(config.model_dir), threads=config.threads
+        config.segmentation_model,
+        ModelCache(config.model_dir),
+        threads=config.threads,
+        providers=config.providers,
     )
     segmenter.session()
     return segmenter

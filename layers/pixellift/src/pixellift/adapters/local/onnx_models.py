@@ -1,6 +1,7 @@
 """In-process ONNX Runtime sessions implementing the ``Segmenter`` port.
 
-One session per model file, created on first use and reused; CPU provider, sequential execution.
+One session per model file, created on first use and reused; sequential execution on the chosen
+execution providers (CUDA when the installed onnxruntime has it, else the CPU, unless configured).
 Pre- and post-processing come from :mod:`pixellift.core.imaging.segmentation`, shared with the
 SageMaker segmentation container.
 """
@@ -27,7 +28,44 @@ from pixellift.core.imaging.segmentation import (
 )
 from pixellift.core.types import Alpha, RgbImage
 
-_PROVIDERS = ["CPUExecutionProvider"]
+_CPU = "CPUExecutionProvider"
+_PREFERRED = ("CUDAExecutionProvider", _CPU)
+"""Providers ``auto`` picks, best first, among those the installed onnxruntime offers."""
+
+
+def choose_providers(requested: Sequence[str], available: Sequence[str]) -> list[str]:
+    """The execution providers a session uses: the requested ones, or the best available.
+
+    An empty request means *auto*: CUDA if this onnxruntime build has it, then the CPU. The
+    CPU is always last, so an operator may ask for ``CUDAExecutionProvider`` alone and still
+    run where a node lacks a CUDA kernel.
+
+    Raises
+    ------
+    InvalidModelError
+        A requested provider is not in this onnxruntime build (the message lists those it has).
+
+    Examples
+    --------
+    >>> choose_providers([], ["CPUExecutionProvider"])
+    ['CPUExecutionProvider']
+    >>> choose_providers([], ["CUDAExecutionProvider", "CPUExecutionProvider"])
+    ['CUDAExecutionProvider', 'CPUExecutionProvider']
+    >>> choose_providers(["CUDAExecutionProvider"], ["CPUExecutionProvider"])
+    Traceback (most recent call last):
+    ...
+    pixellift.core.errors.InvalidModelError: execution provider CUDAExecutionProvider is not ...
+    """
+    wanted = list(requested) or [p for p in _PREFERRED if p in available]
+    missing = [p for p in wanted if p not in available]
+    if missing:
+        raise InvalidModelError(
+            f"execution provider {', '.join(missing)} is not in this onnxruntime build "
+            f"(it has {', '.join(available)}); install onnxruntime-gpu for CUDA"
+        )
+    return [*(p for p in wanted if p != _CPU), _CPU]
+
+
 _ERROR_LOG_SEVERITY = 3
 _U2NETP_INPUT = 320
 _ISNET_INPUT = 1024
@@ -72,8 +110,15 @@ class OnnxSegmenter:
     """
 
     def __init__(
-        self, model_path: Path, spec: ModelInputSpec, *, name: str, threads: int = 0
+        self,
+        model_path: Path,
+        spec: ModelInputSpec,
+        *,
+        name: str,
+        threads: int = 0,
+        providers: Sequence[str] = (),
     ) -> None:
+        self._providers = tuple(providers)
         self._model_path = model_path
         self._spec = spec
         self._name = name
@@ -122,7 +167,7 @@ class OnnxSegmenter:
         """Return the ONNX Runtime session, created on first use and shared by later calls."""
         with self._lock:
             if self._session is None:
-                self._session = _open_session(self._model_path, self._threads)
+                self._session = _open_session(self._model_path, self._threads, self._providers)
                 _check_input(self._session, self._spec, self._name)
             return self._session
 
@@ -132,7 +177,9 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _open_session(model_path: Path, threads: int) -> ort.InferenceSession:
+def _open_session(
+    model_path: Path, threads: int, providers: Sequence[str] = ()
+) -> ort.InferenceSession:
     if not model_path.is_file():
         raise ModelNotFoundError(f"model file {model_path} does not exist")
     options = ort.SessionOptions()
@@ -142,7 +189,8 @@ def _open_session(model_path: Path, threads: int) -> ort.InferenceSession:
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = _ERROR_LOG_SEVERITY
     try:
-        return ort.InferenceSession(str(model_path), sess_options=options, providers=_PROVIDERS)
+        chosen = choose_providers(providers, ort.get_available_providers())
+        return ort.InferenceSession(str(model_path), sess_options=options, providers=chosen)
     except Exception as exc:  # InvalidProtobuf, NoSuchFile, Fail: not importable by name
         raise InvalidModelError(
             f"{model_path} is not a loadable ONNX model: {_first_line(exc)}"
@@ -209,6 +257,7 @@ def load_segmenter(
     threads: int = 0,
     *,
     spec: ModelInputSpec | None = None,
+    providers: Sequence[str] = (),
 ) -> OnnxSegmenter:
     """Build a segmenter from a registry name or a path to an operator-supplied ``.onnx``.
 
@@ -223,6 +272,8 @@ def load_segmenter(
         Intra-op threads (``Settings.threads``).
     spec
         Overrides the registry's spec, or the one inferred from a file's input size.
+    providers
+        onnxruntime execution providers (``Settings.onnx_providers``); empty: the best available.
 
     Raises
     ------
@@ -236,16 +287,18 @@ def load_segmenter(
     registered = MODEL_REGISTRY.get(name_or_path)
     if registered is not None:
         path = cache.path_for(registered.cache_name)
-        return OnnxSegmenter(path, spec or registered.spec, name=name_or_path, threads=threads)
+        return OnnxSegmenter(
+            path, spec or registered.spec, name=name_or_path, threads=threads, providers=providers
+        )
     path = Path(name_or_path).expanduser()
     if path.suffix.lower() != ".onnx" or not path.is_file():
         known = ", ".join(sorted(MODEL_REGISTRY))
         raise ModelNotFoundError(
             f"{name_or_path!r} is neither a known model ({known}) nor an existing .onnx file"
         )
-    session = _open_session(path, threads)
+    session = _open_session(path, threads, providers)
     segmenter = OnnxSegmenter(
-        path, spec or _spec_for(session, path), name=path.stem, threads=threads
+        path, spec or _spec_for(session, path), name=path.stem, threads=threads, providers=providers
     )
     segmenter.adopt(session)
     return segmenter
