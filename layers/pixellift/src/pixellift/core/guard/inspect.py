@@ -2,7 +2,8 @@
 
 OCR runs once; its lines feed the text classifier, the contact-detail patterns and the badge
 detector. The other detectors work on a small copy of the photo, so the whole inspection costs
-little more than the OCR call.
+little more than the OCR call. Caption bands found on that copy settle lines read on them as
+captions, and stand for the caption themselves where OCR read nothing on them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
+from pixellift.core.guard.bands import find_caption_bands, on_bands
 from pixellift.core.guard.findings import GuardClass, GuardFinding
 from pixellift.core.guard.graphics import find_badges, find_borders, find_insets
 from pixellift.core.guard.ports import CodeReader, SceneDetector
@@ -111,7 +113,8 @@ def inspect_photo(rgb: RgbImage, alpha: Alpha | Mask, services: GuardServices) -
         text_boxes = [
             (ln.box.left, ln.box.top, ln.box.right, ln.box.bottom) for ln in reading.lines
         ]
-        findings.extend(text_findings(rgb, reading, product))
+        bands = find_caption_bands(small, scale, product)
+        findings.extend(on_bands(text_findings(rgb, reading, product), bands))
     else:
         unchecked.append("text")
     badges = find_badges(small, scale, text_boxes, product) if "badge" in wanted else []

@@ -187,6 +187,22 @@ class ProductMap:
         area = outer_area - inner_area
         return (outer_in - inner_in) / area if area > 0 else 0.0
 
+    def window(self, box: Box) -> Mask:
+        """The product mask over ``box`` (input pixels, inside the image) at the box's size.
+
+        Examples
+        --------
+        >>> alpha = np.zeros((100, 100), np.float32)
+        >>> alpha[:, 50:] = 1.0
+        >>> ProductMap.from_alpha(alpha).window((40, 0, 60, 4)).astype(int).tolist()[0][8:12]
+        [0, 0, 1, 1]
+        """
+        x0, y0, x1, y1 = box
+        rows, cols = self.mask.shape
+        ys = np.clip((np.arange(y0, y1) * self.scale).astype(np.int64), 0, rows - 1)
+        xs = np.clip((np.arange(x0, x1) * self.scale).astype(np.int64), 0, cols - 1)
+        return self.mask[np.ix_(ys, xs)]
+
     @property
     def fraction(self) -> float:
         """Share of the whole image that is product."""
