@@ -94,7 +94,7 @@ def _caption_layers(
     layers = []
     if style == "band":
         pad = max(2, round(_BAND_PAD * cap))
-        band_colour = contrasting(rng, 255.0 - luma(np.array(colour, np.float32)))
+        band_colour = contrasting(rng, luma(np.array(colour, np.float32)))  # unlike the text
         band = np.ones((fill.shape[0] + 2 * pad, fill.shape[1] + 2 * pad), np.float32)
         layers.append(Layer(band, band_colour, 0, 0, float(rng.uniform(0.6, 1.0))))
         layers.append(Layer(fill, colour, pad, pad, 1.0))
