@@ -34,6 +34,8 @@ from pixellift.adapters.aws.access_http import (
     parse_json_body,
 )
 from pixellift.adapters.aws.access_wiring import dynamo_access_services
+from pixellift.adapters.aws.audit_sink import LedgerAuditSink
+from pixellift.adapters.aws.audit_store import DynamoAuditStore
 from pixellift.adapters.aws.dynamodb_models import Tables
 from pixellift.adapters.aws.dynamodb_repos import (
     DynamoBatches,
@@ -41,16 +43,20 @@ from pixellift.adapters.aws.dynamodb_repos import (
     DynamoPresets,
     DynamoWorkspaces,
 )
+from pixellift.adapters.aws.ledger import DynamoLedgerBilling, ledger_billing
 from pixellift.adapters.aws.s3_store import S3ObjectStore
 from pixellift.adapters.aws.stepfunctions import StepFunctionsStarter
 from pixellift.adapters.settings import Settings
 from pixellift.adapters.system import UtcClock, UuidIds
 from pixellift.core.access.model import Action, Principal, Resource, ResourceKind
+from pixellift.core.billing.ledger import MAIN
+from pixellift.core.billing.views import balance_view
 from pixellift.core.errors import (
     AccessDeniedError,
     InvalidShareLinkError,
     ShareLinkExpiredError,
     ShareLinkRevokedError,
+    StoreUnavailableError,
 )
 from pixellift.core.pipeline.api_access import (
     AccessServices,
@@ -77,6 +83,12 @@ from pixellift.core.pipeline.api_batches import (
     find_batch,
     start_batch,
 )
+from pixellift.core.pipeline.api_credits import (
+    EstimateRequest,
+    TopUp,
+    price_batch,
+    record_top_up,
+)
 from pixellift.core.pipeline.api_export import batch_bulk_sheet
 from pixellift.core.pipeline.api_openapi import Route, openapi_document, render
 from pixellift.core.pipeline.api_preview import PreviewShare, share_preview
@@ -96,6 +108,8 @@ class ApiServices:
     deps: ApiDeps
     presets: PresetRepository
     access: AccessServices
+    billing: DynamoLedgerBilling | None = None
+    """Credits routes answer 503 without it (a deployment without the ledger)."""
 
 
 class S3UploadSigner:
@@ -143,7 +157,12 @@ def build_services(env: Mapping[str, str]) -> ApiServices:
         max_concurrency=settings.max_concurrency,
     )
     access = dynamo_access_services(env, settings.region, settings.endpoint_url, deps.clock)
-    return ApiServices(deps=deps, presets=DynamoPresets(tables), access=access)
+    dynamodb = boto3.client(
+        "dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url
+    )
+    audit = LedgerAuditSink(DynamoAuditStore(dynamodb, settings.tables.audit))
+    billing = ledger_billing(settings, tables, deps.clock, audit)
+    return ApiServices(deps=deps, presets=DynamoPresets(tables), access=access, billing=billing)
 
 
 app = Chalice(app_name="pixellift-api")
@@ -158,6 +177,8 @@ JSON_BODY: dict[str, type[BaseModel]] = {
     "create_share_route": CreateShare,
     "open_share_route": OpenShare,
     "preview_share_route": PreviewShare,
+    "top_up_route": TopUp,
+    "estimate_route": EstimateRequest,
 }
 """Request-body model of each view that takes one (drives validation docs and OpenAPI)."""
 
@@ -282,6 +303,43 @@ def export_batch_route(ws: str, batch_id: str, template: str) -> dict[str, Any]:
     """
     params: dict[str, str] = dict(_request().query_params or {})
     return batch_bulk_sheet(ws, batch_id, template, params.get("base_url"), services().deps)
+
+
+def _billing() -> DynamoLedgerBilling:
+    billing = services().billing
+    if billing is None:
+        msg = "credits are not configured for this deployment"
+        raise StoreUnavailableError(msg)
+    return billing
+
+
+@merchant_route("/workspaces/{ws}/credits", ["GET"], on_workspace(Action.MANAGE_CREDITS))
+def credits_route(ws: str) -> dict[str, Any]:
+    """The workspace's balance, holds, each batch's estimate against its actual cost, buckets."""
+    billing = _billing()
+    billing.open_workspace(ws)
+    return balance_view(billing.ledger, ws)
+
+
+@merchant_route("/workspaces/{ws}/credits/top-ups", ["POST"], on_workspace(Action.MANAGE_CREDITS))
+def top_up_route(ws: str) -> Response:
+    """Record funding paid elsewhere; the same ``id`` never credits twice (then 200, not 201)."""
+    billing = _billing()
+    billing.open_workspace(ws)
+    request = TopUp.model_validate(_json_body())
+    answer = record_top_up(ws, request, billing.ledger, billing.currency)
+    return Response(body=answer, status_code=201 if answer["created"] else 200)
+
+
+@merchant_route("/workspaces/{ws}/credits/estimate", ["POST"], on_workspace(Action.MANAGE_CREDITS))
+def estimate_route(ws: str) -> dict[str, Any]:
+    """Price a batch before creating it: photos × operations × price, as a range."""
+    billing = _billing()
+    billing.open_workspace(ws)
+    request = EstimateRequest.model_validate(_json_body())
+    today = services().deps.clock.now().date()
+    available = billing.ledger.account(ws, MAIN).available
+    return price_batch(request, billing.prices, billing.plan, today, available)
 
 
 def _view_preset(ws: str, params: Mapping[str, str]) -> tuple[Action, Resource]:

@@ -50,6 +50,7 @@ def rival_batch(api: Api) -> str:
             {"kind": "Batch", "id": "{b}", "scopes": ["view"], "expires_in_seconds": 60},
         ),
         ("GET", "/workspaces/rival/batches/{b}/export/amazon", None),
+        ("GET", "/workspaces/rival/credits", None),
     ],
     ids=[
         "batch",
@@ -62,6 +63,7 @@ def rival_batch(api: Api) -> str:
         "issue-key",
         "share",
         "export",
+        "credits",
     ],
 )
 def test_a_key_of_acme_reaches_nothing_of_rival(

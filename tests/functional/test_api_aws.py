@@ -153,3 +153,25 @@ def test_api_on_aws_adapters_rotates_a_key_stored_in_dynamodb(client: AwsApi) ->
     store = DynamoAuditStore(dynamodb, settings.tables.audit)
     logged = [decode_entry(e.data).to_event().type for e in store.entries("acme")]
     assert "access.key_rotated" in logged
+
+
+def test_api_on_aws_adapters_records_top_ups_once_and_estimates_batches(client: AwsApi) -> None:
+    # GIVEN acme's owner key
+    # WHEN 25.00 is recorded twice with the same id, and a batch of 10 photos is estimated
+    first, recorded = _call(client, "POST", "/workspaces/acme/credits/top-ups",
+                            {"amount": "25.00", "id": "inv-1001"})  # fmt: skip
+    again, repeated = _call(client, "POST", "/workspaces/acme/credits/top-ups",
+                            {"amount": "25.00", "id": "inv-1001"})  # fmt: skip
+    status, balance = _call(client, "GET", "/workspaces/acme/credits")
+    priced, estimate = _call(client, "POST", "/workspaces/acme/credits/estimate",
+                             {"photos": 10, "marketplace": "amazon"})  # fmt: skip
+    bad, why = _call(client, "POST", "/workspaces/acme/credits/top-ups",
+                     {"amount": "-5", "id": "x"})  # fmt: skip
+
+    # THEN the funding is credited once, the estimate is a covered range, a bad amount is a 400
+    assert (first, again, status, priced, bad) == (201, 200, 200, 200, 400)
+    assert (recorded["created"], repeated["created"]) == (True, False)
+    assert balance["balance"] == "25.00 USD"
+    assert estimate["photos"] == 10 and estimate["covered"] is True
+    assert float(estimate["low"].split()[0]) <= float(estimate["high"].split()[0])
+    assert "amount" in str(why)

@@ -30,11 +30,12 @@ from pixellift.cli.progress import stderr
 from pixellift.core.access.model import Action
 from pixellift.core.billing.buckets import Bucket, BucketService
 from pixellift.core.billing.caps import Cap, Period
-from pixellift.core.billing.ledger import MAIN, AccountKind
+from pixellift.core.billing.ledger import MAIN
 from pixellift.core.billing.money import Money
 from pixellift.core.billing.pricing import CORE_OPERATIONS, ItemPlan, Operation, estimate
 from pixellift.core.billing.shield import OVERRUN_DOCUMENT, OverrunPolicy, ShieldPolicy, set_policy
 from pixellift.core.billing.usage import period_bounds, to_csv, usage_rows
+from pixellift.core.billing.views import balance_view
 from pixellift.core.errors import PhotoPipelineError
 from pixellift.core.policy.loader import load_pack
 from pixellift.core.policy.schema import Rule
@@ -71,35 +72,7 @@ def _print(data: Any) -> None:
 
 
 def _balance(billing: DynamoLedgerBilling, workspace: str) -> dict[str, Any]:
-    main = billing.ledger.account(workspace, MAIN)
-    currency = main.currency
-    holds = billing.ledger.store.holds(workspace)
-    batches = [
-        {
-            "batch": h.refs.get("batch_id", h.hold_id),
-            "status": str(h.status),
-            "estimate": str(Money(h.amount, currency)),
-            "actual": str(Money(h.posted, currency)),
-            "variance": str(Money(h.posted - h.amount, currency)),
-        }
-        for h in holds
-    ]
-    buckets = [
-        {"bucket": a.account_id, "balance": str(Money(a.available, currency)), **a.labels}
-        for a in billing.ledger.store.accounts(workspace)
-        if a.kind is AccountKind.BUCKET
-    ]
-    return {
-        "workspace": workspace,
-        "currency": currency,
-        "balance": str(Money(main.posted, currency)),
-        "held": str(Money(main.pending_out, currency)),
-        "available": str(Money(main.available, currency)),
-        "allowance": None if main.allowance is None else str(Money(main.allowance, currency)),
-        "open_holds": sum(1 for h in holds if h.status == "pending"),
-        "batches": batches,
-        "buckets": buckets,
-    }
+    return balance_view(billing.ledger, workspace)
 
 
 @credits_app.command("top-up")
