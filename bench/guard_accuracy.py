@@ -21,7 +21,6 @@ Run: ``python -m bench.guard_accuracy [--count 300] [--seed 6] [--json OUT]``.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections import Counter, defaultdict
@@ -40,7 +39,7 @@ from pixellift.core.types import Alpha, RgbImage
 
 from bench.baseline import BENCH_DIR, REPO_ROOT
 from bench.make_samples import SAMPLES
-from bench.report import table
+from bench.report import emit, table
 
 Detector = Callable[[RgbImage, Alpha], Sequence[GuardFinding]]
 
@@ -296,11 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     args = parser.parse_args(argv)
     result = run(args.count, args.seed, args.side)
-    print_summary(result)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=1) + "\n")
-    return 0
+    return emit(result, print_summary, args.json)
 
 
 if __name__ == "__main__":

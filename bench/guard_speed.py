@@ -12,7 +12,6 @@ Run: ``python -m bench.guard_speed [--images 6] [--repeats 3] [--json OUT]``.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from pixellift.core.guard.cleanup import clean_overlays
 from pixellift.core.guard.inspect import GuardServices, inspect_photo
 
 from bench.guard_accuracy import generate, load_photos
-from bench.report import table
+from bench.report import emit, table
 
 
 def _timed(call: Callable[[], object]) -> float:
@@ -106,11 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     args = parser.parse_args(argv)
     result = run(args.images, args.repeats, args.seed)
-    print_summary(result)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=1) + "\n")
-    return 0
+    return emit(result, print_summary, args.json)
 
 
 if __name__ == "__main__":

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 
 def _cell(value: object) -> str:
@@ -92,3 +94,12 @@ def machine() -> dict[str, object]:
         "versions": versions,
         "source": source_state(),
     }
+
+
+def emit(result: dict[str, Any], show: Callable[[dict[str, Any]], None], out: Path | None) -> int:
+    """Print a suite's summary and, when ``out`` is given, write its result there as JSON."""
+    show(result)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1) + "\n")
+    return 0
