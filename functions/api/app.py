@@ -49,8 +49,10 @@ from pixellift.adapters.aws.stepfunctions import StepFunctionsStarter
 from pixellift.adapters.settings import Settings
 from pixellift.adapters.system import UtcClock, UuidIds
 from pixellift.core.access.model import Action, Principal, Resource, ResourceKind
+from pixellift.core.billing.caps import Cap
 from pixellift.core.billing.ledger import MAIN
-from pixellift.core.billing.views import balance_view
+from pixellift.core.billing.usage import period_bounds, to_csv, usage_rows
+from pixellift.core.billing.views import balance_view, bucket_rows
 from pixellift.core.errors import (
     AccessDeniedError,
     InvalidShareLinkError,
@@ -179,6 +181,7 @@ JSON_BODY: dict[str, type[BaseModel]] = {
     "preview_share_route": PreviewShare,
     "top_up_route": TopUp,
     "estimate_route": EstimateRequest,
+    "put_cap_route": Cap,
 }
 """Request-body model of each view that takes one (drives validation docs and OpenAPI)."""
 
@@ -340,6 +343,42 @@ def estimate_route(ws: str) -> dict[str, Any]:
     today = services().deps.clock.now().date()
     available = billing.ledger.account(ws, MAIN).available
     return price_batch(request, billing.prices, billing.plan, today, available)
+
+
+@merchant_route("/workspaces/{ws}/credits/caps", ["GET"], on_workspace(Action.MANAGE_CREDITS))
+def caps_route(ws: str) -> dict[str, Any]:
+    """The workspace's spend caps (scope, period, limit in minor units, time zone, thresholds)."""
+    return {"caps": [c.model_dump(mode="json") for c in _billing().guard.caps(ws).caps]}
+
+
+@merchant_route("/workspaces/{ws}/credits/caps", ["PUT"], on_workspace(Action.MANAGE_CREDITS))
+def put_cap_route(ws: str) -> dict[str, Any]:
+    """Add or replace the cap of a scope and period (a hard cap refuses what would pass it)."""
+    billing = _billing()
+    billing.open_workspace(ws)
+    cap = Cap.model_validate(_json_body())
+    billing.guard.set_cap(ws, cap)
+    return {"caps": [c.model_dump(mode="json") for c in billing.guard.caps(ws).caps]}
+
+
+@merchant_route("/workspaces/{ws}/credits/buckets", ["GET"], on_workspace(Action.MANAGE_CREDITS))
+def buckets_route(ws: str) -> dict[str, Any]:
+    """Each client bucket's balance, funding lots, burn rate and days to empty."""
+    billing = _billing()
+    billing.open_workspace(ws)
+    return {"buckets": bucket_rows(billing.buckets, ws, billing.ledger.today())}
+
+
+@merchant_route("/workspaces/{ws}/credits/usage", ["GET"], on_workspace(Action.MANAGE_CREDITS))
+def usage_route(ws: str) -> dict[str, Any]:
+    """The ledger movements of ``?period=YYYY-MM`` (or ``YYYY-MM-DD..YYYY-MM-DD``) as CSV text.
+
+    ``?tz=`` sets the time zone the period is read in (default UTC).
+    """
+    params: dict[str, str] = dict(_request().query_params or {})
+    start, end = period_bounds(params.get("period", ""), params.get("tz", "UTC"))
+    rows = usage_rows(_billing().ledger.store.transfers(ws), start, end)
+    return {"period": params.get("period"), "rows": len(rows), "csv": to_csv(rows)}
 
 
 def _view_preset(ws: str, params: Mapping[str, str]) -> tuple[Action, Resource]:

@@ -175,3 +175,22 @@ def test_api_on_aws_adapters_records_top_ups_once_and_estimates_batches(client: 
     assert estimate["photos"] == 10 and estimate["covered"] is True
     assert float(estimate["low"].split()[0]) <= float(estimate["high"].split()[0])
     assert "amount" in str(why)
+
+
+def test_api_on_aws_adapters_manages_caps_buckets_and_usage(client: AwsApi) -> None:
+    # GIVEN funding recorded through the API
+    _call(client, "POST", "/workspaces/acme/credits/top-ups", {"amount": "10.00", "id": "inv-1"})
+    cap = {"scope": "workspace", "period": "monthly", "limit_minor": 500, "currency": "USD",
+           "timezone": "Europe/Berlin"}  # fmt: skip
+    # WHEN a cap is set, and the caps, buckets and this month's usage are read
+    put, caps = _call(client, "PUT", "/workspaces/acme/credits/caps", cap)
+    read, listed = _call(client, "GET", "/workspaces/acme/credits/caps")
+    buckets_status, buckets = _call(client, "GET", "/workspaces/acme/credits/buckets")
+    month = datetime.now(UTC).strftime("%Y-%m")
+    used, usage = _call(client, "GET", f"/workspaces/acme/credits/usage?period={month}")
+    bad, _ = _call(client, "PUT", "/workspaces/acme/credits/caps", cap | {"timezone": "Mars/Base"})
+    # THEN the cap reads back, no bucket exists yet, the top-up is a usage row, a bad zone is a 400
+    assert (put, read, buckets_status, used, bad) == (200, 200, 200, 200, 400)
+    assert listed == caps and listed["caps"][0]["limit_minor"] == 500
+    assert buckets == {"buckets": []}
+    assert usage["rows"] >= 1 and "inv-1" in usage["csv"]

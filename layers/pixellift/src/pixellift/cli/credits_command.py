@@ -35,7 +35,7 @@ from pixellift.core.billing.money import Money
 from pixellift.core.billing.pricing import CORE_OPERATIONS, ItemPlan, Operation, estimate
 from pixellift.core.billing.shield import OVERRUN_DOCUMENT, OverrunPolicy, ShieldPolicy, set_policy
 from pixellift.core.billing.usage import period_bounds, to_csv, usage_rows
-from pixellift.core.billing.views import balance_view
+from pixellift.core.billing.views import balance_view, bucket_rows
 from pixellift.core.errors import PhotoPipelineError
 from pixellift.core.policy.loader import load_pack
 from pixellift.core.policy.schema import Rule
@@ -277,30 +277,7 @@ def buckets_fund(
 def buckets_show(*, as_json: AsJson = False, workspace: Workspace = None) -> None:
     """Each bucket's balance, lots, burn rate and days to empty."""
     with _session(workspace) as (billing, ws):
-        service = _buckets(billing)
-        today = billing.ledger.today()
-        for bucket in service.buckets(ws).buckets:
-            service.expire(ws, bucket.bucket_id, today)
-        found = [service.status(ws, b.bucket_id, today) for b in service.buckets(ws).buckets]
-    rows = [
-        {
-            "bucket": s.bucket.bucket_id,
-            "client": s.bucket.client_code,
-            "balance": str(s.balance),
-            "burn_per_day": str(Money(int(s.burn_per_day), s.balance.currency)),
-            "days_to_empty": None if s.days_to_empty is None else str(s.days_to_empty),
-            "lots": [
-                {
-                    "lot": x.lot_id,
-                    "remaining": x.remaining,
-                    "expires": x.expires_on,
-                    "po": x.po_number,
-                }
-                for x in s.lots
-            ],
-        }
-        for s in found
-    ]
+        rows = bucket_rows(_buckets(billing), ws, billing.ledger.today())
     if as_json:
         _print(rows)
         return

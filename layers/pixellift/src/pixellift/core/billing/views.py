@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from pixellift.core.billing.buckets import BucketService
 from pixellift.core.billing.ledger import MAIN, AccountKind
 from pixellift.core.billing.money import Money
 from pixellift.core.billing.service import LedgerService
@@ -48,3 +50,33 @@ def balance_view(ledger: LedgerService, workspace_id: str) -> dict[str, Any]:
         "batches": batches,
         "buckets": buckets,
     }
+
+
+def bucket_rows(service: BucketService, workspace_id: str, today: date) -> list[dict[str, Any]]:
+    """Each client bucket's balance, lots, burn rate and days to empty (expired lots out first)."""
+    buckets = service.buckets(workspace_id).buckets
+    for bucket in buckets:
+        service.expire(workspace_id, bucket.bucket_id, today)
+    rows = []
+    for bucket in buckets:
+        s = service.status(workspace_id, bucket.bucket_id, today)
+        rows.append(
+            {
+                "bucket": s.bucket.bucket_id,
+                "client": s.bucket.client_code,
+                "presets": list(s.bucket.presets),
+                "balance": str(s.balance),
+                "burn_per_day": str(Money(int(s.burn_per_day), s.balance.currency)),
+                "days_to_empty": None if s.days_to_empty is None else str(s.days_to_empty),
+                "lots": [
+                    {
+                        "lot": x.lot_id,
+                        "remaining": x.remaining,
+                        "expires": x.expires_on,
+                        "po": x.po_number,
+                    }  # fmt: skip
+                    for x in s.lots
+                ],
+            }
+        )
+    return rows
