@@ -229,3 +229,30 @@ def test_publish_batch_marks_unfinished_items_failed(fakes: Fakes) -> None:
     record = fakes.items.rows[(batch_id, "i00000")]
     assert record.status is ItemStatus.FAILED and record.error_kind == "UnfinishedItem"
     assert result.status is BatchStatus.FAILED and result.failed == 1
+
+
+def test_another_workspace_never_reuses_an_output(fakes: Fakes) -> None:
+    # GIVEN a photo processed in acme, and a second workspace
+    photo = product_photo()
+    first = start_batch(fakes, {"a.jpg": photo}, "b-acme")
+    done = process_item(item(first), fakes.deps())
+    fakes.workspaces.rows["rival"] = fakes.workspaces.rows["acme"].model_copy(
+        update={"workspace_id": "rival", "name": "rival"}
+    )
+
+    # WHEN rival sends the same photo with the same recipe
+    fakes.drop.put("rival/amazon/a.jpg", photo, content_type="image/jpeg")
+    request = IngestRequest(
+        workspace_id="rival",
+        marketplace="amazon",
+        keys=(SourceObject(key="rival/amazon/a.jpg", etag="a"),),
+        batch_id="b-rival",
+    )
+    ingest(request, fakes.deps())
+    resolve_rules(BatchTask(batch_id="b-rival", workspace_id="rival"), fakes.deps())
+    out = process_item(ItemTask(batch_id="b-rival", workspace_id="rival", item_id="i00000"),
+                       fakes.deps())  # fmt: skip
+
+    # THEN it is processed for rival under a key of its own
+    assert not out.reused
+    assert out.content_key != done.content_key

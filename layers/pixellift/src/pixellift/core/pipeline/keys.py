@@ -32,17 +32,24 @@ def digest_of(value: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:_DIGEST_CHARS]
 
 
-def content_key(input_sha256: str, preset_digest: str, ruleset_digest: str) -> str:
-    """The identity of an output: what went in and the recipe that made it.
+def content_key(
+    workspace_id: str, input_sha256: str, preset_digest: str, ruleset_digest: str
+) -> str:
+    """The identity of an output: whose it is, what went in and the recipe that made it.
+
+    The workspace is part of it, so one workspace never reuses (or learns of) another's output
+    of the same photo.
 
     Examples
     --------
-    >>> content_key("ab" * 32, "p1", "r1") == content_key("ab" * 32, "p1", "r1")
+    >>> content_key("acme", "ab" * 32, "p1", "r1") == content_key("acme", "ab" * 32, "p1", "r1")
     True
-    >>> content_key("ab" * 32, "p1", "r1") == content_key("ab" * 32, "p2", "r1")
+    >>> content_key("acme", "ab" * 32, "p1", "r1") == content_key("acme", "ab" * 32, "p2", "r1")
+    False
+    >>> content_key("acme", "ab" * 32, "p1", "r1") == content_key("rival", "ab" * 32, "p1", "r1")
     False
     """
-    text = f"{input_sha256}|{preset_digest}|{ruleset_digest}"
+    text = f"{workspace_id}|{input_sha256}|{preset_digest}|{ruleset_digest}"
     return "c-" + hashlib.sha256(text.encode()).hexdigest()[:40]
 
 

@@ -91,7 +91,7 @@ def process_item(task: ItemTask, deps: PipelineDeps) -> ProcessOutput:
     )
     source = deps.drop.get(item.source_key)
     sha = hashlib.sha256(source).hexdigest()
-    key = content_key(sha, plan.preset_digest, plan.ruleset_digest)
+    key = content_key(task.workspace_id, sha, plan.preset_digest, plan.ruleset_digest)
     record = deps.results.get(key)
     reused = record is not None and deps.outputs.head(record.output_key) is not None
     if record is None or not reused:
