@@ -66,16 +66,19 @@ def test_a_batch_the_balance_does_not_cover_does_not_start(tmp_path: Path) -> No
             run(runtime, PHOTOS)
 
 
-def test_a_bucket_bound_to_the_batchs_preset_pays_for_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "binding", [{"presets": ("amazon-main",)}, {"queues": ("acme/run/",)}], ids=["preset", "queue"]
+)
+def test_a_bucket_bound_to_the_batch_pays_for_it(tmp_path: Path, binding: dict) -> None:
     with LocalRuntime(prepaid(tmp_path), fix=FAST) as runtime:
         billing = runtime.deps.billing
-        # GIVEN 1.00 on the main account, and client EU's bucket bound to amazon-main with 0.50
+        # GIVEN 1.00 on the main account, and client EU's bucket bound to the batch with 0.50
         billing.open_workspace("acme")  # type: ignore[attr-defined]
         billing.ledger.top_up("acme", "t-1", Money.of(100, "USD"))  # type: ignore[attr-defined]
         buckets = billing.buckets  # type: ignore[attr-defined]
-        buckets.create("acme", Bucket(bucket_id="eu", client_code="EU-7", presets=("amazon-main",)))
+        buckets.create("acme", Bucket(bucket_id="eu", client_code="EU-7", **binding))
         buckets.fund("acme", "eu", "lot-1", Money.of(50, "USD"), po_number="PO-1")
-        # WHEN a batch with that preset runs (two photos and a file that is not one)
+        # WHEN a batch from that queue, with that preset, runs (two photos and a non-photo)
         batch, state = run(runtime, PHOTOS)
         store = billing.ledger.store  # type: ignore[attr-defined]
         main = store.account("acme", MAIN)

@@ -32,7 +32,12 @@ class HoldingBilling:
         raise NotImplementedError
 
     def reserve(
-        self, workspace_id: str, batch_id: str, items: int, preset: str | None = None
+        self,
+        workspace_id: str,
+        batch_id: str,
+        items: int,
+        preset: str | None = None,
+        queue: str | None = None,
     ) -> Money:
         self.calls.append(("reserve", workspace_id, batch_id, str(items)))
         return Money.of(5 * items, "USD")

@@ -239,12 +239,19 @@ def buckets_create(
     client: Annotated[str, typer.Option(help="Client code on every entry.")],
     name: Annotated[str, typer.Option(help="Display name.")] = "",
     preset: Annotated[list[str] | None, typer.Option(help="Preset bound to it.")] = None,
+    queue: Annotated[
+        list[str] | None, typer.Option(help="Drop folder (queue) bound to it, e.g. acme/eu/.")
+    ] = None,
     workspace: Workspace = None,
 ) -> None:
-    """Create a client bucket (or change its settings)."""
+    """Create a client bucket (or change its settings); bound batches spend from it."""
     with _session(workspace) as (billing, ws):
         bucket = Bucket(
-            bucket_id=bucket_id, client_code=client, name=name, presets=tuple(preset or ())
+            bucket_id=bucket_id,
+            client_code=client,
+            name=name,
+            presets=tuple(preset or ()),
+            queues=tuple(queue or ()),
         )
         _buckets(billing).create(ws, bucket)
         stderr.print(f"bucket {bucket_id} for client {client}")

@@ -156,7 +156,7 @@ class DynamoLedgerBilling:
             else:
                 if self.ledger.store.transfer(ws, key) is None:
                     self.guard.admit(ws, amount, refs)
-                bucket = self.buckets.buckets(ws).for_preset(request.preset)
+                bucket = self.buckets.buckets(ws).for_batch(request.preset, request.queue)
                 if bucket is not None:
                     result = self.buckets.charge(ws, bucket.bucket_id, key, amount, refs)
                 else:
@@ -192,7 +192,12 @@ class DynamoLedgerBilling:
         )
 
     def reserve(
-        self, workspace_id: str, batch_id: str, items: int, preset: str | None = None
+        self,
+        workspace_id: str,
+        batch_id: str,
+        items: int,
+        preset: str | None = None,
+        queue: str | None = None,
     ) -> Money:
         """Hold ``items`` × the item price for a batch, once (``BatchHolds``).
 
@@ -200,7 +205,7 @@ class DynamoLedgerBilling:
         first), else the workspace's main account.
         """
         self.open_workspace(workspace_id)
-        bucket = self.buckets.buckets(workspace_id).for_preset(preset)
+        bucket = self.buckets.buckets(workspace_id).for_batch(preset, queue)
         account = MAIN if bucket is None else account_of(bucket.bucket_id)
         price = self.item_price(self._clock.now().date())
         version = (

@@ -59,18 +59,23 @@ class BucketSet(BaseModel):
 
     buckets: tuple[Bucket, ...] = ()
 
-    def for_preset(self, preset: str | None) -> Bucket | None:
-        """The bucket a preset is bound to, if any.
+    def for_batch(self, preset: str | None, queue: str | None = None) -> Bucket | None:
+        """The bucket a batch's queue (its drop folder) or, failing that, its preset is bound to.
 
         Examples
         --------
-        >>> BucketSet(buckets=(Bucket(bucket_id="eu", client_code="C1", presets=("etsy-main",)),)
-        ...     ).for_preset("etsy-main").bucket_id
+        >>> eu = Bucket(bucket_id="eu", client_code="C1", presets=("etsy-main",))
+        >>> us = Bucket(bucket_id="us", client_code="C2", queues=("acme/amazon/",))
+        >>> found = BucketSet(buckets=(eu, us))
+        >>> found.for_batch("etsy-main").bucket_id
         'eu'
+        >>> found.for_batch("etsy-main", "acme/amazon/").bucket_id
+        'us'
+        >>> found.for_batch("amazon-main") is None
+        True
         """
-        if preset is None:
-            return None
-        return next((b for b in self.buckets if preset in b.presets), None)
+        by_queue = next((b for b in self.buckets if queue and queue in b.queues), None)
+        return by_queue or next((b for b in self.buckets if preset and preset in b.presets), None)
 
     def get(self, bucket_id: str) -> Bucket:
         """One bucket, or an error naming it."""

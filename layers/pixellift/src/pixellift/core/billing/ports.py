@@ -78,11 +78,17 @@ class BatchHolds(Protocol):
     """A billing that reserves a batch's estimate at its start and releases the rest at its end."""
 
     def reserve(
-        self, workspace_id: str, batch_id: str, items: int, preset: str | None = None
+        self,
+        workspace_id: str,
+        batch_id: str,
+        items: int,
+        preset: str | None = None,
+        queue: str | None = None,
     ) -> Money:
         """Hold the cost of ``items`` items once per batch; return what is held.
 
-        A client bucket bound to ``preset`` holds it, else the main account.
+        A client bucket bound to the batch's ``queue`` or ``preset`` holds it, else the main
+        account.
 
         Raises
         ------

@@ -192,6 +192,8 @@ class ChargeRequest(_Record):
     description: str
     preset: str | None = None
     """The batch's preset: a client bucket bound to it pays instead of the main account."""
+    queue: str | None = None
+    """The batch's queue (its drop folder); a bucket bound to it pays before a preset's."""
 
 
 class Charge(_Record):

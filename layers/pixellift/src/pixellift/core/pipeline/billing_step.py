@@ -77,7 +77,9 @@ def reserve_batch(batch: BatchRecord, deps: PipelineDeps) -> BatchRecord:
     if policy is not None and isinstance(deps.billing, ShieldedBilling):
         return shield_run(batch, policy, deps.billing, deps)
     if isinstance(deps.billing, BatchHolds) and batch.item_count:
-        deps.billing.reserve(batch.workspace_id, batch.batch_id, batch.item_count, batch.preset)
+        deps.billing.reserve(
+            batch.workspace_id, batch.batch_id, batch.item_count, batch.preset, batch.source_prefix
+        )
     return batch
 
 
@@ -127,6 +129,7 @@ def settle_item(task: SettleTask, deps: PipelineDeps) -> SettleOutput:
     if item.status is not ItemStatus.GATED or item.content_key is None:
         msg = f"{item.name}: cannot charge an item that is {item.status}"
         raise IllegalTransitionError(msg)
+    batch = load_batch(deps, item.batch_id)
     charge = deps.billing.debit(
         ChargeRequest(
             workspace_id=task.workspace_id,
@@ -134,7 +137,8 @@ def settle_item(task: SettleTask, deps: PipelineDeps) -> SettleOutput:
             batch_id=item.batch_id,
             item_id=item.item_id,
             description=f"{item.name}: processed",
-            preset=load_batch(deps, item.batch_id).preset,
+            preset=batch.preset,
+            queue=batch.source_prefix,
         )
     )
     # A key charged for another item (the same photo and recipe in an earlier batch) costs
