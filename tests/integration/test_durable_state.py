@@ -131,3 +131,37 @@ def test_a_table_created_while_attached_comes_back_with_its_items(settings: Sett
             described = client.describe_table(TableName="pixellift-extra")["Table"]
             assert described["KeySchema"] == definition["KeySchema"]
             assert item["Item"]["n"] == {"N": "7"}
+
+
+def test_two_journals_attached_at_once_both_record(settings: Settings, tmp_path: Path) -> None:
+    # GIVEN two durable states over different tables, attached one inside the other
+    with mock_aws():
+        tables, _, outer = session(settings)
+        inner = DurableState(
+            tmp_path / "inner", tables=["pixellift-workspaces"], buckets=[], region="us-east-1"
+        )
+        outer.restore()
+        inner.restore()
+        with outer.attached(), inner.attached():
+            DynamoWorkspaces(tables).create(
+                Workspace(workspace_id="acme", name="A", created_at=NOW)
+            )
+            client = boto3.client("dynamodb", region_name=settings.region)
+            client.create_table(
+                TableName="pixellift-late",
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+
+    # WHEN each restores alone / THEN each has the workspace, and the late table is journaled
+    for durable_root in (settings.state_dir, tmp_path / "inner"):
+        with mock_aws():
+            tables, _, _ = session(settings)
+            state = DurableState(
+                durable_root, tables=["pixellift-workspaces"], buckets=[], region="us-east-1"
+            )
+            state.restore()
+            assert DynamoWorkspaces(tables).get("acme") is not None
+            names = boto3.client("dynamodb", region_name=settings.region).list_tables()
+            assert "pixellift-late" in names["TableNames"]

@@ -9,8 +9,6 @@ once and kept in ``<state dir>/access/share-signing.key`` (readable by its owner
 
 from __future__ import annotations
 
-import functools
-import inspect
 import secrets
 import threading
 from collections.abc import Callable, Iterator
@@ -19,42 +17,22 @@ from pathlib import Path
 from typing import Any, Final
 
 from moto import mock_aws
-from moto.dynamodb.models import DynamoDBBackend
 from moto.s3.models import S3Backend
 
 from pixellift.adapters.aws.access_models import AccessTableNames, AccessTables
-from pixellift.adapters.local.durable import _WRITES, DurableState
+from pixellift.adapters.local.durable import DurableState
 from pixellift.core.contracts.audit import AuditEvent
 
 SIGNING_KEY_FILE: Final = "share-signing.key"
 AUDIT_FILE: Final = "audit.jsonl"
 
 
-_SIGNATURES: Final = {name: inspect.signature(getattr(DynamoDBBackend, name)) for name in _WRITES}
-"""The write methods' own signatures, read before any journal wraps them."""
-
-
 class NestedDurableState(DurableState):
-    """A journal that can wrap moto's writes on top of another journal (the runtime's).
+    """A journal of tables only, attached on top of another journal (the runtime's).
 
-    The other journal's wrappers do not expose the wrapped signature, so the arguments are bound
-    against the signatures read at import; objects are not kept (no buckets), so S3 is left as is.
+    Both journals record each write to their own tables (moto's signatures are read at import,
+    so wrapping a wrapped method is safe); objects are not kept here, so S3 is left as is.
     """
-
-    def _wrap_dynamodb(self, name: str) -> Callable[..., Any]:
-        inner = getattr(DynamoDBBackend, name)
-        signature = _SIGNATURES[name]
-        durable = self
-
-        @functools.wraps(inner)
-        def write(backend: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
-            with durable._lock:  # noqa: SLF001 - journal order must be apply order
-                result = inner(backend, *args, **kwargs)
-                bound = signature.bind(backend, *args, **kwargs).arguments
-                durable._record(name, backend, bound)  # noqa: SLF001
-            return result
-
-        return write
 
     def _wrap_put_object(self) -> Callable[..., Any]:
         return S3Backend.put_object

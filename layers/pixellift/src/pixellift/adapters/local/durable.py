@@ -26,6 +26,10 @@ from moto.s3.models import S3Backend, s3_backends
 
 _WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
 _TRANSACT_OPS = ("Put", "Update", "Delete")
+_SIGNATURES: dict[str, inspect.Signature] = {
+    name: inspect.signature(getattr(DynamoDBBackend, name)) for name in (*_WRITES, "create_table")
+} | {"put_object": inspect.signature(S3Backend.put_object)}
+"""moto's own signatures, read at import: a journal may wrap methods another journal wrapped."""
 
 Touched = list[tuple[str, dict[str, Any]]]
 
@@ -160,7 +164,7 @@ class DurableState:
 
     def _wrap_create_table(self) -> Callable[..., Any]:
         original = DynamoDBBackend.create_table
-        signature = inspect.signature(original)
+        signature = _SIGNATURES["create_table"]
         durable = self
 
         def create_table(backend: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
@@ -175,7 +179,7 @@ class DurableState:
 
     def _wrap_dynamodb(self, name: str) -> Callable[..., Any]:
         original = getattr(DynamoDBBackend, name)
-        signature = inspect.signature(original)
+        signature = _SIGNATURES[name]
         durable = self
 
         def write(backend: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
@@ -189,7 +193,7 @@ class DurableState:
 
     def _wrap_put_object(self) -> Callable[..., Any]:
         original = S3Backend.put_object
-        signature = inspect.signature(original)
+        signature = _SIGNATURES["put_object"]
         durable = self
 
         def put_object(backend: S3Backend, *args: Any, **kwargs: Any) -> Any:
