@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pixellift.adapters.aws.audit_local import local_ledger
+from pixellift.adapters.settings import Settings
 from pixellift.cli.access_command import access_app
 from pixellift.core.access.blueprints import load_blueprint
+from pixellift.core.audit.encoding import decode_entry
 from typer.testing import CliRunner, Result
 
 
@@ -35,6 +38,13 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AccessCli:
     return AccessCli(state, env)
 
 
+def logged(run: AccessCli, workspace: str) -> list[dict[str, Any]]:
+    """The events of the workspace's audit log, in order."""
+    settings = Settings.from_env(run.env)
+    with local_ledger(settings, workspace) as services:
+        return [decode_entry(e.data).event for e in services.store.entries(workspace)]
+
+
 def test_key_issue_list_rotate_revoke_persist_across_runs(run: AccessCli) -> None:
     # GIVEN an owner key issued by one run
     issued = run("key", "issue", "-w", "acme", "-r", "owner", "--name", "ci")
@@ -54,9 +64,7 @@ def test_key_issue_list_rotate_revoke_persist_across_runs(run: AccessCli) -> Non
     lines = {line.split()[0]: line for line in after.stdout.splitlines()}
     assert "rotated" in lines[prefix] and "revoked" in lines[new_prefix]
     assert key not in after.stdout
-    events = [
-        json.loads(line) for line in (run.state / "access" / "audit.jsonl").read_text().splitlines()
-    ]
+    events = logged(run, "acme")
     # AND ops, the first operator of a workspace without members, became its owner
     assert [(e["type"], e["actor"]) for e in events] == [
         ("access.role_granted", "system:cli"),
@@ -147,8 +155,7 @@ def test_share_create_and_revoke(run: AccessCli) -> None:
     )
     assert made.exit_code == 0, made.output
     token = made.stdout.strip()
-    events = (run.state / "access" / "audit.jsonl").read_text()
-    link_id = json.loads(events.splitlines()[-1])["subject"]["share_link"]
+    link_id = logged(run, "acme")[-1]["subject"]["share_link"]
     # WHEN it is revoked, and a link that does not exist is revoked
     revoked = run("share", "revoke", link_id, "-w", "acme")
     missing = run("share", "revoke", "nope", "-w", "acme")

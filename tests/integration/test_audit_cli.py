@@ -25,7 +25,8 @@ def cli(tmp_path: Path) -> CliRunner:
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A state folder holding four recorded events (copied by each test that needs them)."""
+    """A state folder holding five events (copied by each test that needs them): the CLI operator
+    made owner of the memberless workspace on its first command (entry 0), then four recorded."""
     state = tmp_path_factory.mktemp("recorded") / "state"
     _record_some(_runner(state))
     return state
@@ -59,18 +60,20 @@ def _record_some(cli: CliRunner) -> None:
 
 
 def test_recorded_events_verify_publish_and_list(four: CliRunner) -> None:
-    # GIVEN four recorded events
+    # GIVEN the operator's grant and four recorded events
     # WHEN published, verified and listed with a search
     published = _run(four, "publish")
     verified = _run(four, "verify")
     found = _run(four, "log", "--search", "ivory", "--json")
+    granted = _run(four, "log", "--type", "access.role_granted", "--json")
     # THEN the head covers them, verification passes, and the search finds the override
-    assert json.loads(published.output)["tree_size"] == 4
+    assert json.loads(published.output)["tree_size"] == 5
     assert verified.exit_code == 0
-    assert "acme: 4 entries verified" in verified.output
+    assert "acme: 5 entries verified" in verified.output
     assert "1 signed tree heads match" in verified.output
     rows = [json.loads(line) for line in found.output.splitlines()]
-    assert [(r["leaf_index"], r["type"]) for r in rows] == [(2, "override.applied")]
+    assert [(r["leaf_index"], r["type"]) for r in rows] == [(3, "override.applied")]
+    assert [json.loads(line)["leaf_index"] for line in granted.output.splitlines()] == [0]
 
 
 def test_an_invalid_event_is_refused_with_the_cause(cli: CliRunner) -> None:
@@ -103,8 +106,8 @@ def test_json_export_is_checked_independently(four: CliRunner, tmp_path: Path) -
     # WHEN checked with an independent RFC 9162 + Ed25519 check
     proven = independent_check(document)
     # THEN every entry is proven against the signed head the export carries
-    assert proven == [0, 1, 2, 3]
-    assert document["signed_tree_head"]["tree_size"] == 4
+    assert proven == [0, 1, 2, 3, 4]
+    assert document["signed_tree_head"]["tree_size"] == 5
     csv_text = _run(four, "export", "--csv", "--batch", "b1").output
     assert len(csv_text.splitlines()) == 3  # header + two b1 events
 
@@ -119,10 +122,10 @@ def test_an_entry_edited_in_the_stored_state_is_named(four: CliRunner, tmp_path:
     text = journal.read_text()
     assert "ivory packaging" in text
     journal.write_text(text.replace("ivory packaging", "white packaging"))
-    # WHEN verified / THEN exit 1, naming entry 2 and why
+    # WHEN verified / THEN exit 1, naming entry 3 and why
     result = _run(four, "verify")
     assert result.exit_code == 1
-    assert "broken acme: entry 2: its bytes do not match its recorded leaf hash" in " ".join(
+    assert "broken acme: entry 3: its bytes do not match its recorded leaf hash" in " ".join(
         result.output.split()
     )
 
@@ -134,10 +137,10 @@ def test_a_deleted_tail_is_named_against_the_published_head(
     assert _run(four, "publish").exit_code == 0
     journal = _journal(tmp_path)
     lines = journal.read_text().splitlines()
-    kept = [line for line in lines if "b#0000000000000003" not in line and '"head"' not in line]
+    kept = [line for line in lines if "b#0000000000000004" not in line and '"head"' not in line]
     assert len(kept) == len(lines) - 2
     journal.write_text("\n".join(kept) + "\n")
     # WHEN verified / THEN the signed head exposes the missing tail
     result = _run(four, "verify")
     assert result.exit_code == 1
-    assert "entry 3: missing: the tree head signed at" in " ".join(result.output.split())
+    assert "entry 4: missing: the tree head signed at" in " ".join(result.output.split())

@@ -2,7 +2,8 @@
 
 Keys and links are shown once, on stdout, so they can be captured (``KEY=$(pixellift access key
 issue …)``); everything else goes to stderr. The commands act as the machine's operator: whoever
-can run them owns the local state folder. Changes are audited to ``<state>/access/audit.jsonl``.
+can run them owns the local state folder. Changes are recorded in the workspace's audit log
+(``pixellift audit log``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -18,15 +19,10 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from pixellift.adapters.aws.access_local import (
-    AUDIT_FILE,
-    FileAudit,
-    access_dir,
-    local_access_tables,
-    signing_key,
-)
+from pixellift.adapters.aws.access_local import local_access_tables, signing_key
 from pixellift.adapters.aws.access_models import AccessTableNames, AccessTables
 from pixellift.adapters.aws.access_repos import DynamoApiKeys, DynamoMemberships, DynamoShareLinks
+from pixellift.adapters.aws.audit_local import attached_audit_log
 from pixellift.adapters.settings import Settings
 from pixellift.adapters.system import UtcClock
 from pixellift.cli.operator import authorize_in
@@ -51,6 +47,7 @@ from pixellift.core.access.model import (
 )
 from pixellift.core.access.records import ShareScope
 from pixellift.core.errors import ApiKeyNotFoundError, PhotoPipelineError
+from pixellift.core.ports import AuditSink
 
 access_app = typer.Typer(
     no_args_is_help=True, help="Roles, API keys, share links and role blueprints."
@@ -76,7 +73,7 @@ class LocalAccess:
 
     settings: Settings
     tables: AccessTables
-    audit: FileAudit
+    audit: AuditSink
     clock: UtcClock
 
     def workspace(self, given: str | None) -> str:
@@ -106,9 +103,11 @@ def local_access() -> Iterator[LocalAccess]:
     """Open the persisted access state; errors become a message and exit status 2."""
     settings = Settings.from_env(os.environ)
     names = AccessTableNames.from_env(os.environ)
-    audit = FileAudit(access_dir(settings.state_dir) / AUDIT_FILE)
     try:
-        with local_access_tables(settings.state_dir, names, settings.region) as tables:
+        with (
+            local_access_tables(settings.state_dir, names, settings.region) as tables,
+            attached_audit_log(replace(settings, endpoint_url=None)) as audit,
+        ):
             yield LocalAccess(settings, tables, audit, UtcClock())
     except PhotoPipelineError as exc:
         stderr.print(f"[red]error[/] {escape(str(exc))}")

@@ -16,6 +16,7 @@ from moto import mock_aws
 
 from pixellift.adapters.aws.audit_publisher import S3TreeHeadArchive
 from pixellift.adapters.aws.audit_signer import Ed25519Check, Ed25519Signer, local_signer
+from pixellift.adapters.aws.audit_sink import LedgerAuditSink
 from pixellift.adapters.aws.audit_store import DynamoAuditStore
 from pixellift.adapters.local.durable import DurableState
 from pixellift.adapters.settings import Settings
@@ -72,6 +73,26 @@ def create_audit_resources(settings: Settings) -> None:
             BillingMode="PAY_PER_REQUEST",
         )
     boto3.client("s3", region_name=settings.region).create_bucket(Bucket=audit_bucket(settings))
+
+
+@contextmanager
+def attached_audit_log(settings: Settings) -> Iterator[LedgerAuditSink]:
+    """The audit log in the running moto, restored from and journaled to the local state folder.
+
+    For a command that keeps other tables of its own in the same moto (the access CLI): events it
+    records land in the workspace's ledger, where ``pixellift audit`` reads and verifies them.
+    """
+    create_audit_resources(settings)
+    durable = DurableState(
+        settings.state_dir / "runtime",
+        tables=[audit_table(settings)],
+        buckets=[],
+        region=settings.region,
+    )
+    durable.restore()
+    with durable.attached():
+        client = boto3.client("dynamodb", region_name=settings.region)
+        yield LedgerAuditSink(DynamoAuditStore(client, audit_table(settings)))
 
 
 @contextmanager
