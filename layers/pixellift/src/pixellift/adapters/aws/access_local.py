@@ -3,14 +3,13 @@
 ``pixellift access …`` and ``pixellift serve`` share one journal under
 ``<state dir>/access``: keys issued, roles granted and links made by the CLI are there when the
 server starts (a server already running sees them after a restart). Audit events of the local
-runtime are appended to ``<state dir>/access/audit.jsonl``, and the share-signing secret is made
+runtime go to the workspace's audit log, and the share-signing secret is made
 once and kept in ``<state dir>/access/share-signing.key`` (readable by its owner only).
 """
 
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,10 +20,8 @@ from moto.s3.models import S3Backend
 
 from pixellift.adapters.aws.access_models import AccessTableNames, AccessTables
 from pixellift.adapters.local.durable import DurableState
-from pixellift.core.contracts.audit import AuditEvent
 
 SIGNING_KEY_FILE: Final = "share-signing.key"
-AUDIT_FILE: Final = "audit.jsonl"
 
 
 class NestedDurableState(DurableState):
@@ -41,20 +38,6 @@ class NestedDurableState(DurableState):
 def access_dir(state_dir: Path) -> Path:
     """Where the access state lives."""
     return state_dir / "access"
-
-
-class FileAudit:
-    """``AuditSink`` appending one JSON line per event to a file."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-
-    def record(self, event: AuditEvent) -> None:
-        """Append the event (flushed before returning)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock, self.path.open("a", encoding="utf-8") as out:
-            out.write(event.model_dump_json() + "\n")
 
 
 def signing_key(state_dir: Path) -> str:
