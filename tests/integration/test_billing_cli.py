@@ -89,11 +89,13 @@ def test_caps_buckets_and_usage_export(state: Path, tmp_path: Path) -> None:
 
     # THEN the cap reads back and the bucket holds both lots
     assert isinstance(caps, list) and caps[0]["limit_minor"] == 500
-    # AND every ledger movement and cap event is in the workspace's audit log
+    # AND every ledger movement and cap event is in the workspace's audit log (after the grant
+    # that made the first operator of the memberless workspace its owner)
     settings = Settings.from_env({"HOME": str(state.parent), "PIXELLIFT_STATE_DIR": str(state)})
     with local_ledger(settings, "acme") as services:
         logged = [decode_entry(e.data).event["type"] for e in services.store.entries("acme")]
     assert sorted(logged) == [
+        "access.role_granted",
         "billing.cap_set",
         "billing.credits_purchased",
         "billing.credits_purchased",
