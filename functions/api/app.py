@@ -342,7 +342,15 @@ def estimate_route(ws: str) -> dict[str, Any]:
     request = EstimateRequest.model_validate(_json_body())
     today = services().deps.clock.now().date()
     available = billing.ledger.account(ws, MAIN).available
-    return price_batch(request, billing.prices, billing.plan, today, available)
+    return price_batch(
+        request.photos,
+        request.marketplace,
+        variants=request.variants,
+        prices=billing.prices,
+        plan=billing.plan,
+        on=today,
+        available_minor=available,
+    )
 
 
 @merchant_route("/workspaces/{ws}/credits/caps", ["GET"], on_workspace(Action.MANAGE_CREDITS))

@@ -32,13 +32,11 @@ from pixellift.core.billing.buckets import Bucket, BucketService
 from pixellift.core.billing.caps import Cap, Period
 from pixellift.core.billing.ledger import MAIN
 from pixellift.core.billing.money import Money
-from pixellift.core.billing.pricing import CORE_OPERATIONS, ItemPlan, Operation, estimate
 from pixellift.core.billing.shield import OVERRUN_DOCUMENT, OverrunPolicy, ShieldPolicy, set_policy
 from pixellift.core.billing.usage import period_bounds, to_csv, usage_rows
 from pixellift.core.billing.views import balance_view, bucket_rows
 from pixellift.core.errors import PhotoPipelineError
-from pixellift.core.policy.loader import load_pack
-from pixellift.core.policy.schema import Rule
+from pixellift.core.pipeline.api_credits import price_batch
 
 credits_app = typer.Typer(no_args_is_help=True, help="Prepaid credits, caps, buckets, usage.")
 caps_app = typer.Typer(no_args_is_help=True, help="Spend caps per workspace, client or user.")
@@ -107,11 +105,6 @@ def balance(*, as_json: AsJson = False, workspace: Workspace = None) -> None:
         print(f"  {bucket['bucket']}: {bucket['balance']}")  # noqa: T201
 
 
-def _reads_text(marketplace: str) -> bool:
-    pack = load_pack(marketplace)
-    return any(isinstance(r, Rule) and "text" in str(r.check.metric) for r in pack.rules)
-
-
 @credits_app.command("estimate")
 def estimate_command(
     folder: Annotated[Path, typer.Argument(help="Folder of photos (or photo files).")],
@@ -125,30 +118,25 @@ def estimate_command(
     files, missing = collect_inputs([folder])
     for path, cause in missing:
         stderr.print(f"[yellow]skipped[/] {escape(str(path))}: {cause}")
-    ocr = (Operation.OCR,) if _reads_text(marketplace) else ()
-    plan = ItemPlan(certain=CORE_OPERATIONS, possible=ocr, variants=variants)
     with _session(workspace) as (billing, ws):
-        table = billing.prices.at(date.today())
-        est = estimate(table, billing.plan, [plan] * len(files))
-        available = _balance(billing, ws)["available"]
-        covered = billing.ledger.account(ws, MAIN).available >= est.high.minor
-    data = {
-        "photos": len(files),
-        "marketplace": marketplace,
-        "plan": est.plan,
-        "price_table": est.table_version,
-        "low": str(est.low),
-        "high": str(est.high),
-        "available": available,
-        "covered": covered,
-    }
+        available = billing.ledger.account(ws, MAIN).available
+        priced = price_batch(
+            len(files),
+            marketplace,
+            variants=variants,
+            prices=billing.prices,
+            plan=billing.plan,
+            on=date.today(),
+            available_minor=available,
+        )
+        data = priced | {"available": _balance(billing, ws)["available"]}
     if as_json:
         _print(data)
         return
     print(  # noqa: T201
-        f"{len(files)} photos for {marketplace}: {est.low} to {est.high} "
-        f"(plan {est.plan}, prices {est.table_version}); available {available}"
-        + ("" if covered else " - not enough for the top of the range")
+        f"{len(files)} photos for {marketplace}: {data['low']} to {data['high']} "
+        f"(plan {data['plan']}, prices {data['price_table']}); available {data['available']}"
+        + ("" if data["covered"] else " - not enough for the top of the range")
     )
 
 

@@ -63,8 +63,15 @@ def _reads_text(marketplace: str) -> bool:
     return any(isinstance(r, Rule) and "text" in str(r.check.metric) for r in pack.rules)
 
 
-def price_batch(
-    request: EstimateRequest, prices: PriceBook, plan: str, on: date, available_minor: int
+def price_batch(  # noqa: PLR0913 - the batch, the price book and the balance it is held against
+    photos: int,
+    marketplace: str,
+    *,
+    variants: int,
+    prices: PriceBook,
+    plan: str,
+    on: date,
+    available_minor: int,
 ) -> dict[str, Any]:
     """The batch's cost range on the plan's price table, and whether credits cover its top.
 
@@ -73,12 +80,12 @@ def price_batch(
     RulePackNotFoundError
         No rule pack for the marketplace.
     """
-    ocr = (Operation.OCR,) if _reads_text(request.marketplace) else ()
-    item = ItemPlan(certain=CORE_OPERATIONS, possible=ocr, variants=request.variants)
-    found = estimate(prices.at(on), plan, [item] * request.photos)
+    ocr = (Operation.OCR,) if _reads_text(marketplace) else ()
+    item = ItemPlan(certain=CORE_OPERATIONS, possible=ocr, variants=variants)
+    found = estimate(prices.at(on), plan, [item] * photos)
     return {
-        "photos": request.photos,
-        "marketplace": request.marketplace,
+        "photos": photos,
+        "marketplace": marketplace,
         "plan": found.plan,
         "price_table": found.table_version,
         "low": str(found.low),
