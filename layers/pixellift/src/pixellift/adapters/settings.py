@@ -35,6 +35,17 @@ def _default_home(env: Mapping[str, str]) -> Path:
     return Path(env.get("HOME", str(Path.home())))
 
 
+def names_list(value: str | None) -> tuple[str, ...]:
+    """A comma-separated setting as its non-empty items.
+
+    Examples
+    --------
+    >>> names_list("CUDAExecutionProvider, CPUExecutionProvider,"), names_list(None)
+    (('CUDAExecutionProvider', 'CPUExecutionProvider'), ())
+    """
+    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
+
+
 def _optional_int(env: Mapping[str, str], name: str) -> int | None:
     value = env.get(name)
     return int(value) if value else None
@@ -180,9 +191,7 @@ class Settings:
             ocr_endpoint=_endpoint_target(env.get("PIXELLIFT_OCR_ENDPOINT")),
             max_pixels=int(env.get("PIXELLIFT_MAX_PIXELS", str(DEFAULT_MAX_PIXELS))),
             threads=int(env.get("PIXELLIFT_THREADS", "0")),
-            onnx_providers=tuple(
-                p.strip() for p in env.get("PIXELLIFT_ONNX_PROVIDERS", "").split(",") if p.strip()
-            ),
+            onnx_providers=names_list(env.get("PIXELLIFT_ONNX_PROVIDERS")),
             region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1")),
             endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
             drop_bucket=env.get("PIXELLIFT_DROP_BUCKET", "pixellift-drop"),

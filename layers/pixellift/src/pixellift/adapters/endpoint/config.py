@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Final
 
 from pixellift.adapters.endpoint.jobs import Limits
+from pixellift.adapters.settings import names_list
 from pixellift.core.contracts.endpoints import ENDPOINT_KINDS, EndpointKind
 
 CONTAINER_MODEL_DIR: Final = Path("/opt/ml/model")
@@ -123,9 +124,7 @@ class EndpointConfig:
             port=port,
             segmentation_model=env.get("PIXELLIFT_SEGMENTATION_MODEL") or "u2netp",
             threads=_int(env, "PIXELLIFT_THREADS", 0, 0),
-            providers=tuple(
-                p.strip() for p in env.get("PIXELLIFT_ONNX_PROVIDERS", "").split(",") if p.strip()
-            ),
+            providers=names_list(env.get("PIXELLIFT_ONNX_PROVIDERS")),
             workers=_int(env, "PIXELLIFT_ENDPOINT_WORKERS", default_workers, 1),
             limits=limits,
             ocr_min_confidence=_float(env, "PIXELLIFT_OCR_MIN_CONFIDENCE", 0.5),
