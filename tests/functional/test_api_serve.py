@@ -21,6 +21,18 @@ from typer.testing import CliRunner
 from tests.fakes.photos import product_photo
 
 
+def local_owner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, str], str]:
+    """A fresh local state folder and an owner key of its workspace, issued by the CLI."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    env = {"HOME": str(tmp_path), "PIXELLIFT_STATE_DIR": str(tmp_path / "s")}
+    issued = CliRunner().invoke(
+        access_app, ["key", "issue", "--workspace", "local", "--role", "owner"], env=env
+    )
+    assert issued.exit_code == 0, issued.output
+    return env, issued.stdout.strip()
+
+
 def _request(url: str, key: str, method: str = "GET", body: Any = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
     headers = {"x-api-key": key, "Content-Type": "application/json"}
@@ -33,14 +45,7 @@ def test_serve_answers_over_http_with_a_key_issued_by_the_cli(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN an owner key issued by the CLI into the local state, and the API on a free port
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    env = {"HOME": str(tmp_path), "PIXELLIFT_STATE_DIR": str(tmp_path / "s")}
-    issued = CliRunner().invoke(
-        access_app, ["key", "issue", "--workspace", "local", "--role", "owner"], env=env
-    )
-    assert issued.exit_code == 0, issued.output
-    key = issued.stdout.strip()
+    env, key = local_owner(tmp_path, monkeypatch)
     settings = Settings.from_env(env)
     photo = base64.b64encode(b"\xff\xd8jpeg").decode()
     body = {"marketplace": "amazon", "inline": [{"name": "a.jpg", "data_base64": photo}]}
@@ -63,13 +68,7 @@ def test_serve_takes_uploads_through_its_pre_signed_urls_and_runs_the_batch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN the local API with an owner key, and a batch announcing one photo by name
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    env = {"HOME": str(tmp_path), "PIXELLIFT_STATE_DIR": str(tmp_path / "s")}
-    issued = CliRunner().invoke(
-        access_app, ["key", "issue", "--workspace", "local", "--role", "owner"], env=env
-    )
-    key = issued.stdout.strip()
+    env, key = local_owner(tmp_path, monkeypatch)
     photo = product_photo(shade=60)
     fix = FixServices(segmenter=None, clock=SystemClock())
     with local_api(Settings.from_env(env), port=0, fix=fix) as api:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from pixellift.adapters.settings import Settings
-from pixellift.cli.access_command import access_app
 from pixellift.cli.serve_command import local_api
-from typer.testing import CliRunner
+
+from tests.functional.test_api_serve import local_owner
 
 CHALICE = Path(sys.executable).with_name("chalice")
 API = Path(__file__).resolve().parents[2] / "functions" / "api"
@@ -42,13 +42,7 @@ def test_chalice_local_serves_the_runtimes_state(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN an owner key in the local state, and the runtime serving its AWS endpoint
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    env = {"HOME": str(tmp_path), "PIXELLIFT_STATE_DIR": str(tmp_path / "s")}
-    issued = CliRunner().invoke(
-        access_app, ["key", "issue", "--workspace", "local", "--role", "owner"], env=env
-    )
-    key = issued.stdout.strip()
+    env, key = local_owner(tmp_path, monkeypatch)
     port = _free_port()
     with local_api(Settings.from_env(env), port=0) as api:
         # WHEN `chalice local` runs in functions/api against that endpoint
