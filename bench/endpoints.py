@@ -193,10 +193,12 @@ def main(argv: list[str] | None = None) -> None:
         "cpus": os.cpu_count(),
         "workers": args.workers,
         "threads": args.threads,
+        "providers": local.session().get_providers(),
         "repeats": args.repeats,
         "overhead": rows,
         "batching": batch,
     }
+    print(f"{report['cpus']} CPUs, {args.workers} workers, providers {report['providers']}")
     print(
         f"{'photo':28} {'in-process':>10} {'http npz':>9} {'overhead':>9} {'json/png':>9}"
         f" {'round trip':>10} {'share':>6}"

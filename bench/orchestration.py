@@ -234,10 +234,17 @@ def child_direct(photos: dict[str, bytes], threads: int, workers: int) -> dict[s
     }
 
 
-def _spawn(spec: dict[str, Any]) -> dict[str, Any]:
+ONE_CORE_ENV = {"OPENCV_FOR_THREADS_NUM": "1", "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+"""With ``--one-core``: each worker computes on one core (OpenCV's, numba's and OpenMP's pools
+too), as a 1,769 MB Lambda environment (one vCPU) would; without it they size to the machine."""
+
+
+def _spawn(spec: dict[str, Any], *, one_core: bool = False) -> dict[str, Any]:
+    env = os.environ | ONE_CORE_ENV if one_core else None
     done = subprocess.run(
         [sys.executable, "-m", "bench.orchestration", "--child", json.dumps(spec)],
         cwd=REPO,
+        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -262,14 +269,33 @@ def _best(spec: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, Any]:
     return min((r for r in runs if r["spec"] == spec), key=lambda r: r["seconds"])
 
 
-def measure(quick: bool, photos: str) -> dict[str, Any]:
+def _memory(batches: list[dict[str, Any]]) -> dict[str, Any]:
+    if not batches:
+        return {"batches": [], "skipped": "--scaling-only"}
+    small, large = batches
+    return {
+        "batches": batches,
+        "growth_mb": round(large["peak_rss_mb"] - small["peak_rss_mb"], 1),
+        "growth_share": round(large["peak_rss_mb"] / small["peak_rss_mb"] - 1, 4),
+        "target": "flat: the larger batch within noise of the smaller",
+    }
+
+
+def measure(
+    quick: bool, photos: str, *, scaling_only: bool = False, one_core: bool = False
+) -> dict[str, Any]:
     """Run the measurements, each contender in its own process, interleaved, best of each."""
     samples = [
         {"mode": mode, "photos": photos, "workers": workers, "threads": 1}
         for mode in ("direct", "chain", "chain-processes")
         for workers in (1, 2)
     ]
-    runs = [_spawn(spec) | {"spec": spec} for _ in range(1 if quick else 2) for spec in samples]
+    runs = []
+    for _ in range(1 if quick else 2):
+        for spec in samples:
+            runs.append(_spawn(spec, one_core=one_core) | {"spec": spec})
+            seconds = runs[-1]["seconds"]
+            print(f"  {spec['mode']:16} {spec['workers']} workers: {seconds} s", flush=True)
     direct1, direct2, chain1, chain2, proc1, proc2 = (_best(spec, runs) for spec in samples)
     # Measured inside one run (wall time minus the core's own work in the same run), so the
     # machine's noise, which moves both, cancels; the direct loop is the cross-check.
@@ -279,11 +305,12 @@ def measure(quick: bool, photos: str) -> dict[str, Any]:
     small, large = (20, 60) if quick else (100, 500)
     memory = [
         _spawn({"mode": "chain", "photos": "tiny", "count": n, "workers": 2, "threads": 1})
-        for n in (small, large)
+        for n in ((small, large) if not scaling_only else ())
     ]
     return {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "cpus": os.cpu_count(),
+        "one_core_per_worker": one_core,
         "load_average": os.getloadavg(),
         "photos": photos,
         "runs": [{k: v for k, v in r.items() if k != "spec"} | r["spec"] for r in runs],
@@ -297,12 +324,7 @@ def measure(quick: bool, photos: str) -> dict[str, Any]:
             "chain_minus_direct_seconds_per_item": round(versus_direct, 3),
             "target": "< 0.05",
         },
-        "memory": {
-            "batches": memory,
-            "growth_mb": round(memory[1]["peak_rss_mb"] - memory[0]["peak_rss_mb"], 1),
-            "growth_share": round(memory[1]["peak_rss_mb"] / memory[0]["peak_rss_mb"] - 1, 4),
-            "target": "flat: the larger batch within noise of the smaller",
-        },
+        "memory": _memory(memory),
         "scaling": {
             "one_worker": chain1,
             "two_workers": chain2,
@@ -324,6 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one run each, smaller batches")
     parser.add_argument("--photos", choices=["phone", "samples"], default="phone")
+    parser.add_argument("--scaling-only", action="store_true", help="skip the memory batches")
+    parser.add_argument("--one-core", action="store_true", help="one core per worker (Lambda)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where the results go")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -331,21 +356,24 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.photos == "phone":
         _phone_photos()  # render (once) outside the timed processes
-    results = measure(args.quick, args.photos)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    results = measure(
+        args.quick, args.photos, scaling_only=args.scaling_only, one_core=args.one_core
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
     o, m, s = results["overhead"], results["memory"], results["scaling"]
     share = o["overhead_share"]
     print(f"overhead per item: {o['overhead_seconds_per_item']:.3f} s = {share:.1%} (target < 5%)")
-    sizes = " -> ".join(f"{b['items']} items {b['peak_rss_mb']} MB" for b in m["batches"])
-    print(f"memory: {sizes} ({m['growth_share']:+.1%})")
+    if m["batches"]:
+        sizes = " -> ".join(f"{b['items']} items {b['peak_rss_mb']} MB" for b in m["batches"])
+        print(f"memory: {sizes} ({m['growth_share']:+.1%})")
     one, two = s["one_worker"]["items_per_s"], s["two_workers"]["items_per_s"]
     print(f"scaling: {one}/s with 1 worker, {two}/s with 2 = {s['speedup']}x (target >= 1.8x)")
     print(f"         the core alone in 2 threads: {s['core_alone_speedup']}x on this machine")
     p = results["process_scaling"]
     one, two = p["one_worker"]["items_per_s"], p["two_workers"]["items_per_s"]
     print(f"worker processes: {one}/s with 1, {two}/s with 2 = {p['speedup']}x (target >= 1.8x)")
-    print(f"written to {RESULTS.relative_to(REPO)}")
+    print(f"written to {args.out}")
     return 0
 
 

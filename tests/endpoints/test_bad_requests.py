@@ -8,7 +8,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from pixellift.adapters.endpoint.codec import pack_npz
+from pixellift.adapters.endpoint.codec import dump_npy, pack_npz
 from pixellift.adapters.endpoint.inference import SegmentationModel
 from pixellift.adapters.endpoint.jobs import Limits
 from pixellift.core.contracts.endpoints import ErrorResponse, SegmentationResponse
@@ -105,6 +105,21 @@ BAD_BODIES = [
         (_pickled_npz(), "application/x-npz", None),
         (400, "WireFormatError", "pickles"),
         id="pickled-npz",
+    ),
+    pytest.param(
+        (dump_npy(SMALL)[:-10], "application/x-npy", None),
+        (400, "WireFormatError", "cut short"),
+        id="npy-cut-short",
+    ),
+    pytest.param(
+        (dump_npy(SMALL.astype(np.float32)), "application/x-npy", None),
+        (400, "WireFormatError", "request body must be a uint8"),
+        id="npy-wrong-dtype",
+    ),
+    pytest.param(
+        (b"not an array", "application/x-npy", None),
+        (400, "WireFormatError", ".npy"),
+        id="not-an-npy",
     ),
     pytest.param(
         (pack_npz({"image_0": SMALL.astype(np.float32)}), "application/x-npz", None),

@@ -15,6 +15,7 @@ from pixellift.adapters.endpoint.codec import (
     encode_alpha_png,
     encode_cutout_png,
     encode_png,
+    load_npy,
     pack_npz,
     unpack_npz,
 )
@@ -77,6 +78,49 @@ def test_npz_round_trip_keeps_names_dtypes_and_values():
     for name, array in arrays.items():
         assert back[name].dtype == array.dtype
         np.testing.assert_array_equal(back[name], array)
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.arange(24, dtype=np.uint8).reshape(2, 4, 3),
+        np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4),
+        np.asfortranarray(np.arange(12, dtype=np.uint16).reshape(3, 4)),
+        np.arange(20, dtype=np.float64).reshape(4, 5)[:, ::2],
+        np.zeros((0, 3), np.uint8),
+    ],
+    ids=["rgb", "float", "fortran", "strided", "empty"],
+)
+def test_npy_round_trip_is_exact_and_readable_by_numpy(array):
+    # GIVEN an array of any layout / WHEN written as .npy and read back
+    data = dump_npy(array)
+
+    # THEN our reader and numpy's both give it back exactly, our reader without a copy
+    np.testing.assert_array_equal(load_npy(data), array)
+    np.testing.assert_array_equal(np.load(io.BytesIO(data), allow_pickle=False), array)
+    assert not load_npy(data).flags.writeable
+
+
+def test_load_npy_refuses_pickles_and_short_bodies():
+    # GIVEN an object array saved with pickles, and a float array cut short
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+
+    # WHEN / THEN each is refused with its reason
+    with pytest.raises(WireFormatError, match="pickles"):
+        load_npy(buffer.getvalue())
+    with pytest.raises(WireFormatError, match="cut short"):
+        load_npy(dump_npy(np.zeros((4, 4), np.float32))[:-1])
+
+
+def test_alpha_levels_check_every_pixel_after_the_probe_passes():
+    # GIVEN an 8-bit-exact alpha with one off-level pixel the sampling probe skips
+    alpha = np.zeros((300, 300), np.float32)
+    alpha[1, 1] = 0.3
+
+    # WHEN / THEN it travels as float32, not as rounded levels
+    assert alpha_to_wire(alpha).dtype == np.float32
+    np.testing.assert_array_equal(alpha_to_wire(alpha), alpha)
 
 
 @pytest.mark.parametrize(

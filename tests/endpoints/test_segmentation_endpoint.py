@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
-from pixellift.adapters.endpoint.codec import pack_npz, unpack_npz
+from pixellift.adapters.endpoint.codec import dump_npy, load_npy, pack_npz, unpack_npz
 from pixellift.adapters.local.model_cache import ModelCache
 from pixellift.adapters.local.onnx_models import load_segmenter
 from pixellift.adapters.settings import Settings
@@ -118,6 +118,25 @@ def test_invocations_answers_an_npz_batch_with_exact_alphas(
     for index, photo in enumerate(photos):
         alpha = arrays[f"alpha_{index}"].astype(np.float32) / np.float32(255)
         np.testing.assert_array_equal(alpha, identity_segmenter.predict(photo))
+
+
+def test_invocations_answers_one_npy_photo_with_its_npy_alpha(
+    segmentation_server, identity_segmenter, coffee
+):
+    # GIVEN one photo as a bare .npy array (the single-photo arrays wire: no zip, no CRC)
+    body = dump_npy(coffee)
+
+    # WHEN it is posted as application/x-npy, without an Accept header and asking for JSON
+    answer = invoke(segmentation_server, body, "application/x-npy")
+    as_json = invoke(segmentation_server, body, "application/x-npy", accept="application/json")
+
+    # THEN the default answer is the alpha as one .npy array, exactly as in process
+    assert (answer.status, answer.content_type) == (200, "application/x-npy")
+    alpha = load_npy(answer.body).astype(np.float32) / np.float32(255)
+    np.testing.assert_array_equal(alpha, identity_segmenter.predict(coffee))
+    # AND the same photo can be answered in JSON too
+    assert (as_json.status, as_json.content_type) == (200, "application/json")
+    assert SegmentationResponse.model_validate_json(as_json.body).results[0].rows == coffee.shape[0]
 
 
 def test_server_keeps_the_connection_open_between_requests(segmentation_server, studio_shot):

@@ -27,9 +27,11 @@ from pixellift.adapters.endpoint.codec import (
     as_alpha,
     decode_alpha,
     decode_png,
+    dump_npy,
     encode_alpha_png,
     encode_jpeg,
     encode_png,
+    load_npy,
     pack_npz,
     unpack_npz,
 )
@@ -40,6 +42,7 @@ from pixellift.adapters.endpoint.resilience import (
 )
 from pixellift.core.contracts.endpoints import (
     JSON,
+    NPY,
     NPZ,
     BatchRequest,
     ImageInstance,
@@ -154,6 +157,9 @@ class _RemoteModel:
         return ModelEndpointUnavailableError(f"model endpoint {target} {cause}")
 
     def _send_arrays(self, group: list[_Photo], accept: str) -> bytes:
+        if len(group) == 1 and group[0].coarse is None:
+            # One photo travels as a bare .npy array: no zip, no CRC over its bytes.
+            return self._invoker.invoke(dump_npy(group[0].rgb), NPY, accept).body
         arrays: dict[str, npt.NDArray[np.generic]] = {}
         for index, photo in enumerate(group):
             arrays[f"image_{index}"] = photo.rgb
@@ -217,6 +223,12 @@ class RemoteSegmenter(_RemoteModel):
         return self._run(photos, self._send)
 
     def _send(self, group: list[_Photo]) -> list[Alpha]:
+        if self.profile == "arrays" and len(group) == 1:
+            body = self._send_arrays(group, NPY)
+            try:
+                return [as_alpha(load_npy(body), "alpha", group[0].shape)]
+            except WireFormatError as exc:
+                raise self._fault(f"sent an unreadable alpha: {exc}") from exc
         if self.profile == "arrays":
             arrays = self._read_arrays(self._send_arrays(group, NPZ), len(group))
             return [self._alpha(arrays, i, p.shape) for i, p in enumerate(group)]

@@ -22,6 +22,7 @@ from pixellift.adapters.endpoint.inference import ImageJob
 from pixellift.core.contracts.endpoints import (
     IMAGE_MEDIA_TYPES,
     JSON,
+    NPY,
     NPZ,
     BatchRequest,
     EndpointKind,
@@ -29,7 +30,7 @@ from pixellift.core.contracts.endpoints import (
 )
 from pixellift.core.imaging.decode import decode_image
 
-BodyForm = Literal["image", "npz", "json"]
+BodyForm = Literal["image", "npy", "npz", "json"]
 _NPZ_KEY: Final = re.compile(r"^(image|coarse)_(0|[1-9][0-9]{0,4})$")
 _MAX_VALIDATION_ERRORS: Final = 5
 
@@ -106,11 +107,17 @@ def parse_body(content_type: str, body: bytes, kind: EndpointKind, limits: Limit
         except Exception as exc:
             error = failure(exc, "request body")
             raise RequestError(error.status, error.type, error.message) from exc
+    if content_type == NPY:
+        try:
+            rgb = as_rgb(load_npy(body), "request body", max_pixels=limits.max_pixels)
+        except WireFormatError as exc:
+            raise RequestError(400, "WireFormatError", str(exc)) from exc
+        return ParsedBody("npy", [ImageJob(id="0", rgb=rgb)])
     if content_type == NPZ:
         return ParsedBody("npz", _npz_jobs(body, kind, limits))
     if content_type == JSON:
         return _json_jobs(body, kind, limits)
-    expected = ", ".join(sorted({*IMAGE_MEDIA_TYPES, JSON, NPZ}))
+    expected = ", ".join(sorted({*IMAGE_MEDIA_TYPES, JSON, NPY, NPZ}))
     raise RequestError(
         415,
         "UnsupportedMediaType",

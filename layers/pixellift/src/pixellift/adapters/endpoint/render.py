@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 from pixellift.adapters.endpoint.codec import (
     alpha_to_wire,
+    dump_npy,
     encode_alpha_png,
     encode_cutout_png,
     encode_png,
@@ -20,6 +21,7 @@ from pixellift.adapters.endpoint.inference import Inference
 from pixellift.adapters.endpoint.jobs import BodyForm, FailedItem, ParsedBody
 from pixellift.core.contracts.endpoints import (
     JSON,
+    NPY,
     NPZ,
     PNG,
     EncodedImage,
@@ -46,6 +48,8 @@ def offered(form: BodyForm, kind: EndpointKind) -> tuple[str, ...]:
         return (JSON,)
     if form == "image":
         return (PNG, JSON, NPZ)
+    if form == "npy":
+        return (NPY, NPZ, JSON) if kind == "segmentation" else (NPZ, JSON)
     if form == "npz":
         return (NPZ, JSON)
     return (JSON,)
@@ -160,7 +164,7 @@ def render_json(
 
 
 def render_binary(media: str, outcomes: Sequence[Inference]) -> bytes:
-    """A PNG (one photo) or ``.npz`` answer; every outcome succeeded."""
+    """A PNG or ``.npy`` (one photo) or ``.npz`` answer; every outcome succeeded."""
     if media == PNG:
         only = outcomes[0]
         if only.alpha is None:
@@ -169,6 +173,11 @@ def render_binary(media: str, outcomes: Sequence[Inference]) -> bytes:
             return encode_cutout_png(only.foreground, only.alpha)
         levels = np.rint(np.clip(only.alpha, 0.0, 1.0) * 255.0).astype(np.uint8)
         return encode_png(levels)
+    if media == NPY:
+        alpha = outcomes[0].alpha
+        if alpha is None:
+            raise RequestError(406, "NotAcceptable", "this endpoint has no single-array answer")
+        return dump_npy(alpha_to_wire(alpha))
     arrays: dict[str, npt.NDArray[np.generic]] = {}
     for index, outcome in enumerate(outcomes):
         if outcome.alpha is not None:

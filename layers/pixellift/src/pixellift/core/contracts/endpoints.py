@@ -32,6 +32,7 @@ ENDPOINT_KINDS: Final[tuple[EndpointKind, ...]] = ("segmentation", "matting", "o
 
 JSON: Final = "application/json"
 NPZ: Final = "application/x-npz"
+NPY: Final = "application/x-npy"
 PNG: Final = "image/png"
 IMAGE_MEDIA_TYPES: Final = frozenset(
     {
