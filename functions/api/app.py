@@ -1,12 +1,13 @@
-"""PixelLift merchant API: batches, their status and outputs, presets, API keys and share links.
+"""PixelLift merchant API: batches, status and outputs, presets, API keys, share links, invitations.
 
 Every route under ``/workspaces/{ws}`` needs an API key in ``x-api-key``; the key stands for a
 principal with roles in its own workspace, and the role blueprints (Cedar) decide each route's
 action on the resource it names. A key of another workspace is refused (403) and the attempt is
-audited in the workspace it reached for. ``POST /shares/open`` needs no key: the share token is
-the credential. Errors are JSON ``{"error", "message"[, "fields"]}`` with a 4xx status naming
-what was wrong, or 503 when a backing service is busy. Ports are built from the environment on
-first use; ``use`` replaces them (tests, the local server).
+audited in the workspace it reached for. ``POST /shares/open`` and ``POST /invitations/accept``
+need no key: the share or invitation token is the credential. Errors are JSON ``{"error",
+"message"[, "fields"]}`` with a 4xx status naming what was wrong, or 503 when a backing service is
+busy. Ports are built from the environment on first use; ``use`` replaces them (tests, the local
+server).
 
 Regenerate the OpenAPI document with ``python functions/api/app.py > docs/api/openapi.json``.
 """
@@ -33,6 +34,12 @@ from pixellift.adapters.aws.access_http import (
     on_workspace,
     parse_json_body,
 )
+from pixellift.adapters.aws.access_invitation_http import (
+    InvitationStores,
+    accept_answer,
+    dynamo_invitation_stores,
+    invitation_services,
+)
 from pixellift.adapters.aws.access_wiring import dynamo_access_services
 from pixellift.adapters.aws.audit_sink import LedgerAuditSink
 from pixellift.adapters.aws.audit_store import DynamoAuditStore
@@ -48,6 +55,8 @@ from pixellift.adapters.aws.s3_store import S3ObjectStore
 from pixellift.adapters.aws.stepfunctions import StepFunctionsStarter
 from pixellift.adapters.settings import Settings
 from pixellift.adapters.system import UtcClock, UuidIds
+from pixellift.core.access import invitation_api
+from pixellift.core.access.invitations import InvitationServices
 from pixellift.core.access.model import Action, Principal, Resource, ResourceKind
 from pixellift.core.billing.caps import Cap
 from pixellift.core.billing.ledger import MAIN
@@ -513,6 +522,64 @@ def preview_share_route() -> Any:
     return answer_errors(run)
 
 
+_invitation_stores: list[InvitationStores] = []
+JSON_BODY.update(
+    invite_route=invitation_api.Invite, accept_invitation_route=invitation_api.AcceptInvitation
+)
+
+
+def use_invitations(stores: InvitationStores) -> None:
+    """Keep invitations and memberships in ``stores`` instead of the environment's tables."""
+    _invitation_stores[:] = [stores]
+
+
+def invitations() -> InvitationServices:
+    """Invitation services on the stores in use, deciding and auditing as the access services."""
+    if not _invitation_stores:
+        settings = Settings.from_env(os.environ)
+        stores = dynamo_invitation_stores(os.environ, settings.region, settings.endpoint_url)
+        _invitation_stores.append(stores)
+    return invitation_services(services().access, _invitation_stores[0])
+
+
+@merchant_route("/workspaces/{ws}/invitations", ["POST"], on_workspace(Action.INVITE_USERS))
+def invite_route(ws: str) -> Response:
+    """Invite an e-mail address or a user id into the workspace with a role.
+
+    The inviter may not offer a role that allows more than the inviter may do (403). The answer
+    holds the single-use token, once (``delivery: returned``: PixelLift sends no e-mail); it is
+    stored as a SHA-256 digest and expires after ``expires_in_seconds`` (default 7 days).
+    """
+    request = invitation_api.Invite.model_validate(_json_body())
+    answer = invitation_api.create_invitation(ws, request, _caller.get(), invitations())
+    return Response(body=answer, status_code=201)
+
+
+@merchant_route("/workspaces/{ws}/invitations", ["GET"], on_workspace(Action.INVITE_USERS))
+def list_invitations_route(ws: str) -> dict[str, Any]:
+    """List the workspace's invitations: invitee, role, state (never a token)."""
+    return invitation_api.list_invitations(ws, invitations())
+
+
+@merchant_route(
+    "/workspaces/{ws}/invitations/{invitation_id}", ["DELETE"], on_workspace(Action.INVITE_USERS)
+)
+def revoke_invitation_route(ws: str, invitation_id: str) -> dict[str, Any]:
+    """Revoke a pending invitation at once."""
+    return invitation_api.revoke(ws, invitation_id, _caller.get(), invitations())
+
+
+@app.route("/invitations/accept", methods=["POST"])
+def accept_invitation_route() -> Any:
+    """Accept an invitation: ``user_id`` joins the token's workspace with the invited role.
+
+    No API key: the token is the credential. 410 for a used, revoked or expired invitation; 403
+    for an unknown token, one of another workspace than ``workspace_id``, or one addressed to
+    another user. Every refusal of a genuine token is audited.
+    """
+    return answer_errors(lambda: accept_answer(_json_body(), invitations()))
+
+
 def openapi() -> dict[str, Any]:
     """The OpenAPI document of the app."""
     routes = [
@@ -520,7 +587,8 @@ def openapi() -> dict[str, Any]:
         for path, methods in app.routes.items()
         for method, entry in methods.items()
     ]
-    return openapi_document(routes, JSON_BODY, public={"open_share_route", "preview_share_route"})
+    public = {"open_share_route", "preview_share_route", "accept_invitation_route"}
+    return openapi_document(routes, JSON_BODY, public=public)
 
 
 if __name__ == "__main__":

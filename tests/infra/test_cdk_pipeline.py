@@ -220,6 +220,7 @@ def test_tables_are_on_demand_with_point_in_time_recovery(template: Template) ->
             "memberships",
             "api_keys",
             "share_links",
+            "invitations",
         )
     }
     for table in tables.values():

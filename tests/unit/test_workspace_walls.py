@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Final
 
 import pytest
+from pixellift.core.access.invitation_records import InvitationRecord
 from pixellift.core.access.records import ApiKeyRecord, Membership, ShareLinkRecord
 from pydantic import BaseModel
 
@@ -179,7 +180,7 @@ def test_scanner_tells_scoped_from_unscoped_reads(source: str, scoped: bool) -> 
     assert read.scoped is scoped
 
 
-@pytest.mark.parametrize("record", [Membership, ApiKeyRecord, ShareLinkRecord])
+@pytest.mark.parametrize("record", [Membership, ApiKeyRecord, ShareLinkRecord, InvitationRecord])
 def test_every_access_record_carries_its_workspace(record: type[BaseModel]) -> None:
     # GIVEN an access record type
     # THEN its workspace is a required field

@@ -50,6 +50,7 @@ TABLES: Final = (
     TableSpec("memberships", "workspace_id", "user_id"),
     TableSpec("api_keys", "workspace_id", "prefix"),
     TableSpec("share_links", "workspace_id", "link_id"),
+    TableSpec("invitations", "workspace_id", "invitation_id"),
 )
 """Tables of one environment; keys match ``pixellift.adapters.aws.dynamodb_models``."""
 

@@ -259,7 +259,7 @@ class PipelineStack(Stack):
                 self.storage,
                 (
                     *("workspaces", "presets", "batches", "items", "outputs", "ledger", "audit"),
-                    *("memberships", "api_keys", "share_links"),
+                    *("memberships", "api_keys", "share_links", "invitations"),
                 ),
             ),
         )

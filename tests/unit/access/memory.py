@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from pixellift.core.access.invitation_records import InvitationRecord
 from pixellift.core.access.records import ApiKeyRecord, Membership, ShareLinkRecord
 from pixellift.core.contracts.audit import AuditEvent
 
@@ -130,3 +131,38 @@ class MemoryLinks:
         updated = record.model_copy(update={"version": record.version + 1})
         self.rows[key] = updated
         return updated
+
+
+class MemoryInvitations:
+    """``InvitationRepository`` in a dict."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], InvitationRecord] = {}
+
+    def add(self, record: InvitationRecord) -> bool:
+        """Store if the id is free in the workspace."""
+        key = (record.workspace_id, record.invitation_id)
+        if key in self.rows:
+            return False
+        self.rows[key] = record
+        return True
+
+    def get(self, workspace_id: str, invitation_id: str) -> InvitationRecord | None:
+        """The invitation or ``None``."""
+        return self.rows.get((workspace_id, invitation_id))
+
+    def replace(self, record: InvitationRecord) -> InvitationRecord | None:
+        """Next version if the stored one matches."""
+        key = (record.workspace_id, record.invitation_id)
+        stored = self.rows.get(key)
+        if stored is None or stored.version != record.version:
+            return None
+        updated = record.model_copy(update={"version": record.version + 1})
+        self.rows[key] = updated
+        return updated
+
+    def list(self, workspace_id: str) -> Iterator[InvitationRecord]:
+        """The workspace's invitations by id."""
+        for (ws, _), row in sorted(self.rows.items()):
+            if ws == workspace_id:
+                yield row

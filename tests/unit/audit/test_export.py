@@ -25,9 +25,10 @@ from tests.unit.audit.ledgers import START, build_log, sample_events
 def independent_check(document: dict[str, Any]) -> list[int]:
     """An outside auditor's check, written from RFC 9162 §2.1.3.2 alone; returns proven indexes."""
     sth = document["signed_tree_head"]
+    version, key_line = (2, f"{sth['key_id']}\n") if "key_id" in sth else (1, "")
     signed = (
-        f"pixellift-audit-tree-head/1\n{sth['workspace_id']}\n{sth['tree_size']}\n"
-        f"{sth['timestamp_ms']}\n{sth['root_hash']}\n"
+        f"pixellift-audit-tree-head/{version}\n{sth['workspace_id']}\n{sth['tree_size']}\n"
+        f"{sth['timestamp_ms']}\n{sth['root_hash']}\n{key_line}"
     ).encode()
     key = Ed25519PublicKey.from_public_bytes(base64.b64decode(document["public_key"]))
     key.verify(base64.b64decode(sth["signature"]), signed)  # raises InvalidSignature

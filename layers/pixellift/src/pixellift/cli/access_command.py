@@ -1,4 +1,4 @@
-"""``pixellift access``: roles, API keys, share links and role blueprints, in the local state.
+"""``pixellift access``: roles, API keys, share links, invitations and role blueprints, locally.
 
 Keys and links are shown once, on stdout, so they can be captured (``KEY=$(pixellift access key
 issue …)``); everything else goes to stderr. The commands act as the machine's operator: whoever
@@ -25,6 +25,7 @@ from pixellift.adapters.aws.access_repos import DynamoApiKeys, DynamoMemberships
 from pixellift.adapters.aws.audit_local import attached_audit_log
 from pixellift.adapters.settings import Settings
 from pixellift.adapters.system import UtcClock
+from pixellift.cli.invite_command import register_invitations
 from pixellift.cli.operator import authorize_in
 from pixellift.cli.progress import stderr
 from pixellift.core.access import api_keys, memberships, share_links
@@ -50,7 +51,7 @@ from pixellift.core.errors import ApiKeyNotFoundError, PhotoPipelineError
 from pixellift.core.ports import AuditSink
 
 access_app = typer.Typer(
-    no_args_is_help=True, help="Roles, API keys, share links and role blueprints."
+    no_args_is_help=True, help="Roles, API keys, share links, invitations and role blueprints."
 )
 key_app = typer.Typer(no_args_is_help=True, help="API keys: issue, rotate, revoke, list.")
 share_app = typer.Typer(no_args_is_help=True, help="Share links: create, revoke.")
@@ -59,6 +60,7 @@ access_app.add_typer(key_app, name="key")
 access_app.add_typer(key_app, name="keys", hidden=True)
 access_app.add_typer(share_app, name="share")
 access_app.add_typer(blueprint_app, name="blueprint")
+register_invitations(access_app)
 
 Workspace = Annotated[
     str | None, typer.Option("--workspace", "-w", help="Workspace (default PIXELLIFT_WORKSPACE).")

@@ -17,6 +17,7 @@ import typer
 from rich.markup import escape
 
 from pixellift.adapters.aws.audit_local import local_ledger
+from pixellift.adapters.aws.audit_signer import Ed25519Signer, install_local_key
 from pixellift.adapters.settings import Settings
 from pixellift.cli.operator import authorize_operator
 from pixellift.cli.progress import stderr
@@ -29,11 +30,13 @@ from pixellift.core.audit.ledger import (
     verify_workspace,
 )
 from pixellift.core.audit.query import AuditQuery, read_events, select
+from pixellift.core.audit.rotation import rotate_signing_key
 from pixellift.core.contracts.audit import AuditEvent
 from pixellift.core.errors import AuditLogBrokenError, PhotoPipelineError
 
 audit_app = typer.Typer(
-    no_args_is_help=True, help="Tamper-evident audit log: record, log, verify, publish, export."
+    no_args_is_help=True,
+    help="Tamper-evident audit log: record, log, verify, publish, export, rotate-key.",
 )
 
 Workspace = Annotated[
@@ -226,9 +229,50 @@ def export(
         if as_csv:
             text = export_csv(log, sth, events, query)
         else:
-            text = json.dumps(export_json(log, sth, events, query), indent=2) + "\n"
+            document = export_json(log, sth, events, query, services.keyring(chosen))
+            text = json.dumps(document, indent=2) + "\n"
     if out is None:
         print(text, end="")  # noqa: T201
     else:
         out.write_text(text, encoding="utf-8")
         stderr.print(f"{len(events)} of {log.size} entries → {out}")
+
+
+@audit_app.command("rotate-key")
+def rotate_key(
+    workspace: Annotated[str, typer.Argument(help="The workspace whose signing key rotates.")],
+    justification: Annotated[str, typer.Option(help="Why (kept in the audit log).")] = "",
+) -> None:
+    """Retire the workspace's tree-head signing key; new heads are signed with a fresh one.
+
+    The log is verified and anchored by a last head of the old key first; the keyring (public
+    keys and validity periods) is published next to the heads and printed on stdout.
+    """
+    settings = Settings.from_env(os.environ)
+    if settings.audit_key_file is not None:
+        stderr.print(
+            f"[red]error[/] heads are signed with {escape(str(settings.audit_key_file))} "
+            "(PIXELLIFT_AUDIT_KEY_FILE), shared by every workspace; rotate-key rotates the "
+            "per-workspace keys of the local state only"
+        )
+        raise typer.Exit(2)
+    actor = authorize_operator(Action.MANAGE_KEYS, workspace).actor
+    incoming = Ed25519Signer.generate()
+    try:
+        with local_ledger(settings, workspace) as services:
+            rotation = rotate_signing_key(
+                services, workspace, incoming.public_key, actor=actor, justification=justification
+            )
+            install_local_key(settings.state_dir, workspace, incoming)
+    except AuditLogBrokenError as exc:
+        stderr.print(f"[red]broken[/] {escape(str(exc))}; the key was not rotated")
+        raise typer.Exit(1) from exc
+    except PhotoPipelineError as exc:
+        stderr.print(f"[red]error[/] {escape(str(exc))}")
+        raise typer.Exit(1) from exc
+    since = datetime.fromtimestamp(rotation.current.valid_from_ms / 1000, tz=UTC)
+    stderr.print(
+        f"{workspace}: key {rotation.retired.key_id} retired; {rotation.current.key_id} signs "
+        f"from {since.isoformat()}"
+    )
+    print(json.dumps(rotation.keyring.to_json(), indent=2))  # noqa: T201

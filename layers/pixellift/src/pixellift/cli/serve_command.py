@@ -33,8 +33,13 @@ from pixellift.adapters.aws.access_local import (
     attached_access_tables,
     signing_key,
 )
+from pixellift.adapters.aws.access_invitations import DynamoInvitations
 from pixellift.adapters.aws.access_models import AccessTableNames
-from pixellift.adapters.aws.access_repos import DynamoApiKeys, DynamoShareLinks
+from pixellift.adapters.aws.access_repos import (
+    DynamoApiKeys,
+    DynamoMemberships,
+    DynamoShareLinks,
+)
 from pixellift.adapters.aws.access_wiring import SIGNING_KEY_VARIABLE, access_services
 from pixellift.adapters.bootstrap import build_audit_sink
 from pixellift.adapters.local.runtime import LocalRuntime, repository_root
@@ -113,6 +118,7 @@ def local_api(
             )
             deps = replace(built.deps, signer=signer)
             module.use(replace(built, deps=deps, access=access))
+            module.use_invitations((DynamoInvitations(tables), DynamoMemberships(tables)))
             usable = [k for k in keys.list(settings.workspace) if k.refusal(now) is None]
             server = create_local_server(module.app, Config.create(), host, port)
             try:

@@ -291,6 +291,42 @@ class LedgerContentionError(TransientError):
 # --- Governance ---------------------------------------------------------------------------------
 
 
+class InvalidInvitationError(PermanentError):
+    """An invitation is malformed (invitee, role, lifetime), or a token is malformed or unknown."""
+
+
+class InvitationExpiredError(InvalidInvitationError):
+    """An invitation token was presented after its expiry time."""
+
+
+class InvitationRevokedError(InvalidInvitationError):
+    """An invitation token was presented after the invitation was revoked."""
+
+
+class InvitationUsedError(InvalidInvitationError):
+    """An invitation token was presented again after it had been accepted (single use)."""
+
+
+class InvitationWorkspaceError(InvalidInvitationError):
+    """An invitation token of one workspace was presented for another."""
+
+
+class InvitationRecipientError(InvalidInvitationError):
+    """An invitation addressed to one user was presented by another."""
+
+
+class InvitationNotFoundError(RecordNotFoundError):
+    """No invitation of the workspace has the given id."""
+
+
+class UnknownSigningKeyError(PermanentError):
+    """A signed tree head names a key id that the workspace's keyring does not hold."""
+
+
+class RetiredSigningKeyError(PermanentError):
+    """A signed tree head was signed by a key outside its validity period (after retirement)."""
+
+
 class AccessDeniedError(PermanentError):
     """The role blueprints do not allow the principal this action on this resource."""
 

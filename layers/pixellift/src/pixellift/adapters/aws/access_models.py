@@ -1,8 +1,8 @@
 """pynamodb models of the access tables, bound to table names passed in at run time.
 
-Every table is keyed by workspace first (memberships, API keys, share links), so each read names
-the workspace it reads from. Revocations are not separate rows: a revoked key or link keeps its
-row with ``revoked_at`` set, so a lookup finds the revocation in the same read.
+Every table is keyed by workspace first (memberships, API keys, share links, invitations), so
+each read names the workspace it reads from. Revocations are not separate rows: a revoked key,
+link or invitation keeps its row with ``revoked_at`` set, so a lookup finds it in the same read.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pynamodb.models import Model
 
 from pixellift.adapters.aws.dynamodb_models import bind
 
-ACCESS_TABLES = ("memberships", "api_keys", "share_links")
+ACCESS_TABLES = ("memberships", "api_keys", "share_links", "invitations")
 
 
 class MembershipModel(Model):
@@ -46,6 +46,15 @@ class ShareLinkModel(Model):
     body = UnicodeAttribute()
 
 
+class InvitationModel(Model):
+    """``invitations``: one row per invitation (range key: its id); the token's digest only."""
+
+    workspace_id = UnicodeAttribute(hash_key=True)
+    invitation_id = UnicodeAttribute(range_key=True)
+    version = NumberAttribute(default=0)
+    body = UnicodeAttribute()
+
+
 @dataclass(frozen=True)
 class AccessTableNames:
     """The access tables' names.
@@ -59,6 +68,7 @@ class AccessTableNames:
     memberships: str
     api_keys: str
     share_links: str
+    invitations: str = "pixellift-invitations"
 
     @classmethod
     def with_prefix(cls, prefix: str) -> AccessTableNames:
@@ -79,7 +89,7 @@ class AccessTableNames:
 
     def all(self) -> tuple[str, ...]:
         """Every name."""
-        return (self.memberships, self.api_keys, self.share_links)
+        return (self.memberships, self.api_keys, self.share_links, self.invitations)
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,7 @@ class AccessTables:
     memberships: type[MembershipModel]
     api_keys: type[ApiKeyModel]
     share_links: type[ShareLinkModel]
+    invitations: type[InvitationModel]
 
     @classmethod
     def bound(cls, names: AccessTableNames, region: str, host: str | None = None) -> AccessTables:
@@ -97,7 +108,7 @@ class AccessTables:
 
     def all(self) -> tuple[type[Model], ...]:
         """Every bound model."""
-        return (self.memberships, self.api_keys, self.share_links)
+        return (self.memberships, self.api_keys, self.share_links, self.invitations)
 
     def create_missing(self) -> None:
         """Create the tables that do not exist (locally; CDK creates them on AWS)."""
@@ -112,4 +123,5 @@ def _bound(names: AccessTableNames, region: str, host: str | None) -> AccessTabl
         memberships=bind(MembershipModel, names.memberships, region, host),
         api_keys=bind(ApiKeyModel, names.api_keys, region, host),
         share_links=bind(ShareLinkModel, names.share_links, region, host),
+        invitations=bind(InvitationModel, names.invitations, region, host),
     )

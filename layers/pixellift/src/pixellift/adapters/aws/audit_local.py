@@ -14,6 +14,7 @@ from dataclasses import replace
 import boto3
 from moto import mock_aws
 
+from pixellift.adapters.aws.audit_keyring import S3Keyrings
 from pixellift.adapters.aws.audit_publisher import S3TreeHeadArchive
 from pixellift.adapters.aws.audit_signer import Ed25519Check, Ed25519Signer, local_signer
 from pixellift.adapters.aws.audit_sink import LedgerAuditSink
@@ -52,6 +53,7 @@ def ledger_services(settings: Settings, workspace_id: str) -> LedgerServices:
         signer=_signer(settings, workspace_id),
         check=Ed25519Check(),
         clock=UtcClock(),
+        keyrings=S3Keyrings(s3, audit_bucket(settings)),
     )
 
 

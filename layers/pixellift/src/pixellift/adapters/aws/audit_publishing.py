@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 
+from pixellift.adapters.aws.audit_keyring import S3Keyrings
 from pixellift.adapters.aws.audit_local import audit_bucket, audit_table
 from pixellift.adapters.aws.audit_publisher import S3TreeHeadArchive
 from pixellift.adapters.aws.audit_secret import signer_from_secret
@@ -87,6 +88,7 @@ def local_publisher_services(
         check=Ed25519Check(),
         clock=UtcClock(),
         signer_for=signer_for or local_keys(settings),
+        keyrings=S3Keyrings(s3, audit_bucket(settings)),
     )
 
 

@@ -34,6 +34,11 @@ class Ed25519Signer:
         self._public = key.public_key().public_bytes(_RAW, _RAW_PUBLIC)
 
     @classmethod
+    def generate(cls) -> Ed25519Signer:
+        """A signer with a fresh random key."""
+        return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
     def from_bytes(cls, data: bytes) -> Ed25519Signer:
         """A signer from a PEM private key or a raw 32-byte seed."""
         if len(data) == SEED_SIZE:
@@ -94,6 +99,22 @@ class Ed25519Check:
 def local_key_path(state_dir: Path, workspace_id: str) -> Path:
     """Where the local runtime keeps a workspace's signing key."""
     return state_dir / "audit" / "keys" / f"{workspace_id}.pem"
+
+
+def install_local_key(state_dir: Path, workspace_id: str, signer: Ed25519Signer) -> Path:
+    """Make ``signer`` the workspace's local key (after a rotation); the old key is destroyed.
+
+    The new key is written (mode 0600) beside the old one and renamed over it, so a reader sees
+    one key or the other, never a partial file.
+    """
+    path = local_key_path(state_dir, workspace_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f"{path.name}.{os.getpid()}.next")
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(signer.private_pem())
+    part.replace(path)
+    return path
 
 
 def local_signer(state_dir: Path, workspace_id: str) -> Ed25519Signer:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from pixellift.core.audit.encoding import event_fields
+from pixellift.core.audit.keyring import Keyring
 from pixellift.core.audit.merkle import leaf_hash, verify_consistency, verify_inclusion
 from pixellift.core.audit.ports import SignatureCheck
 from pixellift.core.audit.query import AuditQuery, LoggedEvent
@@ -51,14 +52,19 @@ def _matching_head(log: VerifiedLog, sth: SignedTreeHead) -> None:
 
 
 def export_json(
-    log: VerifiedLog, sth: SignedTreeHead, events: Sequence[LoggedEvent], query: AuditQuery
+    log: VerifiedLog,
+    sth: SignedTreeHead,
+    events: Sequence[LoggedEvent],
+    query: AuditQuery,
+    keyring: Keyring | None = None,
 ) -> dict[str, Any]:
     """The JSON export: selected entries with inclusion proofs against ``sth`` (the log's head).
 
     Each entry carries its canonical bytes (base64), leaf index, leaf hash and audit path (hex);
     ``event`` repeats the decoded event for readers and is not part of what is checked.
     ``consistency`` proves that the tree extends each head published before (``log.heads``), so
-    an auditor holding an earlier head can check that nothing was rewritten since.
+    an auditor holding an earlier head can check that nothing was rewritten since. ``keyring``
+    (after a key rotation) is carried as published, so the head's key can be looked up by id.
     """
     _matching_head(log, sth)
     consistency = [
@@ -81,7 +87,7 @@ def export_json(
         }
         for e in events
     ]
-    return {
+    document: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "workspace_id": log.workspace_id,
         "tree_size": log.size,
@@ -95,6 +101,9 @@ def export_json(
         "consistency": consistency,
         "entries": rows,
     }
+    if keyring is not None:
+        document["keyring"] = keyring.to_json()
+    return document
 
 
 def export_csv(
@@ -129,9 +138,15 @@ def export_csv(
 
 
 def check_export(
-    document: dict[str, Any], check: SignatureCheck, public_key: bytes | None = None
+    document: dict[str, Any],
+    check: SignatureCheck,
+    public_key: bytes | None = None,
+    keyring: Keyring | None = None,
 ) -> int:
     """Check a JSON export as an auditor would; return the number of entries proven.
+
+    The head is checked with ``public_key`` or, after rotations, with the key ``keyring`` (the
+    auditor's copy of the published keyring) holds under the head's key id.
 
     Raises
     ------
@@ -140,9 +155,14 @@ def check_export(
         consistency proof does not lead from an earlier head to it.
     InvalidTreeHeadSignatureError
         The signed tree head does not verify.
+    UnknownSigningKeyError, RetiredSigningKeyError
+        With ``keyring``: the head names an unknown key, or one retired when it was signed.
     """
     sth = SignedTreeHead.from_json(document["signed_tree_head"])
-    check_signature(sth, check, public_key)
+    if keyring is not None:
+        keyring.check(sth, check)
+    else:
+        check_signature(sth, check, public_key)
     size, root = sth.head.tree_size, sth.head.root_hash
     if (document["tree_size"], document["root_hash"]) != (size, root.hex()):
         msg = "the export's tree size or root differs from its signed tree head"

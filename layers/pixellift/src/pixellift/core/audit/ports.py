@@ -1,4 +1,4 @@
-"""Ports of the audit ledger: where entries and tree heads are kept, and how heads are signed."""
+"""Ports of the audit ledger: where entries, heads and keyrings are kept; how heads are signed."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 from pixellift.core.contracts.audit import AuditEvent
 
 if TYPE_CHECKING:
+    from pixellift.core.audit.keyring import Keyring
     from pixellift.core.audit.log import StoredEntry, TreeState
     from pixellift.core.audit.treehead import SignedTreeHead
 
@@ -65,4 +66,16 @@ class SignatureCheck(Protocol):
 
     def verify(self, public_key: bytes, message: bytes, signature: bytes) -> bool:
         """Whether ``signature`` is a valid signature of ``message`` under ``public_key``."""
+        ...
+
+
+class KeyringStore(Protocol):
+    """Where each workspace's keyring of signing keys is published, next to its tree heads."""
+
+    def keyring(self, workspace_id: str) -> Keyring | None:
+        """The workspace's keyring; ``None`` if its key was never rotated."""
+        ...
+
+    def publish_keyring(self, keyring: Keyring) -> None:
+        """Publish ``keyring`` as the workspace's keyring (replacing the previous one)."""
         ...

@@ -15,7 +15,13 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict
 
 from pixellift.core.audit.ledger import LedgerServices, publish_tree_head
-from pixellift.core.audit.ports import AuditStore, SignatureCheck, TreeHeadArchive, TreeHeadSigner
+from pixellift.core.audit.ports import (
+    AuditStore,
+    KeyringStore,
+    SignatureCheck,
+    TreeHeadArchive,
+    TreeHeadSigner,
+)
 from pixellift.core.errors import PermanentError
 from pixellift.core.ports import WallClock
 
@@ -41,6 +47,9 @@ class PublisherServices:
     signer_for
         The signing key of a workspace (one key for all, deployed; one per workspace, locally).
         Asked only for workspaces whose log has entries.
+    keyrings
+        Published keyrings: a workspace whose key rotated is checked against its keyring, and
+        its head is signed only if ``signer_for`` gives its current key.
     """
 
     workspaces: WorkspaceDirectory
@@ -49,6 +58,7 @@ class PublisherServices:
     check: SignatureCheck
     clock: WallClock
     signer_for: Callable[[str], TreeHeadSigner]
+    keyrings: KeyringStore | None = None
 
     def ledger(self, workspace_id: str) -> LedgerServices:
         """The ledger services of one workspace."""
@@ -58,6 +68,7 @@ class PublisherServices:
             signer=self.signer_for(workspace_id),
             check=self.check,
             clock=self.clock,
+            keyrings=self.keyrings,
         )
 
 

@@ -85,11 +85,24 @@ _V1: Final = {
     "audit.exported": EventSpec("the audit log was exported", ("format",)),
 }
 
+_V2: Final = _V1 | {
+    # Invitations into a workspace, and rotation of the tree-head signing key.
+    "access.invitation_created": EventSpec(
+        "a user was invited into the workspace", ("invitation", "role")
+    ),
+    "access.invitation_accepted": EventSpec(
+        "an invitation was accepted", ("invitation", "user", "role"), diff=True
+    ),
+    "access.invitation_revoked": EventSpec("an invitation was revoked", ("invitation",)),
+    "access.invitation_refused": EventSpec("an invitation token was refused", ("invitation",)),
+    "audit.key_rotated": EventSpec("the tree-head signing key was rotated", ("key_id",), diff=True),
+}
+
 TAXONOMIES: Final[Mapping[str, Mapping[str, EventSpec]]] = MappingProxyType(
-    {"1": MappingProxyType(_V1)}
+    {"1": MappingProxyType(_V1), "2": MappingProxyType(_V2)}
 )
 """Every released taxonomy version and its event types."""
-TAXONOMY_VERSION: Final = "1"
+TAXONOMY_VERSION: Final = "2"
 """The version new events are written under."""
 
 

@@ -8,6 +8,10 @@ The signed bytes are UTF-8 text, five lines each ending in ``\n``::
     <timestamp, milliseconds since 1970-01-01 UTC, decimal>
     <root hash, 64 lowercase hex digits>
 
+A head that names its signing key (every head signed since keys can be rotated) starts with
+``pixellift-audit-tree-head/2`` and has a sixth line, the key id (see :mod:`.keyring`); a head in
+the first form was signed by the workspace's original key.
+
 Signing happens through the :class:`~pixellift.core.audit.ports.TreeHeadSigner` port (Ed25519 in
 the adapters), so the core stays pure.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -24,6 +29,7 @@ from pixellift.core.audit.ports import SignatureCheck, TreeHeadSigner
 from pixellift.core.errors import InvalidTreeHeadSignatureError
 
 HEADER: Final = "pixellift-audit-tree-head/1"
+HEADER_WITH_KEY: Final = "pixellift-audit-tree-head/2"
 ALGORITHM: Final = "ed25519"
 TOKEN_PREFIX: Final = "pxa1"
 
@@ -43,16 +49,26 @@ class TreeHead:
     tree_size: int
     timestamp_ms: int
     root_hash: bytes
+    key_id: str | None = None
+    """The signing key's id; ``None`` in heads signed by the original key before rotation."""
 
     def encode(self) -> bytes:
-        """The documented bytes that are signed."""
-        lines = (
-            HEADER,
+        """The documented bytes that are signed (six lines when the head names its key).
+
+        Examples
+        --------
+        >>> TreeHead("acme", 1, 5, bytes(32), key_id="ed25519:00ff").encode().splitlines()[-1]
+        b'ed25519:00ff'
+        """
+        lines = [
+            HEADER if self.key_id is None else HEADER_WITH_KEY,
             self.workspace_id,
             str(self.tree_size),
             str(self.timestamp_ms),
             self.root_hash.hex(),
-        )
+        ]
+        if self.key_id is not None:
+            lines.append(self.key_id)
         return "".join(f"{line}\n" for line in lines).encode("utf-8")
 
     @property
@@ -81,8 +97,8 @@ class SignedTreeHead:
     public_key: bytes
 
     def to_json(self) -> dict[str, Any]:
-        """The head as published (hashes hex, signature and key base64)."""
-        return {
+        """The head as published (hashes hex, signature and key base64, and its key id if any)."""
+        body = {
             "workspace_id": self.head.workspace_id,
             "tree_size": self.head.tree_size,
             "timestamp_ms": self.head.timestamp_ms,
@@ -91,6 +107,9 @@ class SignedTreeHead:
             "signature": base64.b64encode(self.signature).decode("ascii"),
             "public_key": base64.b64encode(self.public_key).decode("ascii"),
         }
+        if self.head.key_id is not None:
+            body["key_id"] = self.head.key_id
+        return body
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> SignedTreeHead:
@@ -101,6 +120,7 @@ class SignedTreeHead:
                 tree_size=int(body["tree_size"]),
                 timestamp_ms=int(body["timestamp_ms"]),
                 root_hash=bytes.fromhex(body["root_hash"]),
+                key_id=None if body.get("key_id") is None else str(body["key_id"]),
             )
             if body.get("algorithm", ALGORITHM) != ALGORITHM:
                 msg = f"unsupported signature algorithm {body['algorithm']!r}"
@@ -143,12 +163,31 @@ def check_signature(
             "public key than the workspace's"
         )
         raise InvalidTreeHeadSignatureError(msg)
+    if sth.head.key_id is not None and sth.head.key_id != key_id_of(key):
+        msg = (
+            f"{sth.head.workspace_id}: the tree head of size {sth.head.tree_size} names key "
+            f"{sth.head.key_id}, not {key_id_of(key)} that it is checked with"
+        )
+        raise InvalidTreeHeadSignatureError(msg)
     if not check.verify(key, sth.head.encode(), sth.signature):
         msg = (
             f"{sth.head.workspace_id}: the tree head of size {sth.head.tree_size} signed at "
             f"{sth.head.issued_at.isoformat()} has an invalid signature"
         )
         raise InvalidTreeHeadSignatureError(msg)
+
+
+def key_id_of(public_key: bytes) -> str:
+    """The id of a public key: ``ed25519:`` and the first 16 hex digits of its SHA-256.
+
+    Derived from the key, so a head cannot name one key and carry another unnoticed.
+
+    Examples
+    --------
+    >>> key_id_of(bytes(32))
+    'ed25519:66687aadf862bd77'
+    """
+    return f"{ALGORITHM}:{hashlib.sha256(public_key).hexdigest()[:16]}"
 
 
 def read_token(token: str) -> tuple[TreeHead, bytes]:
@@ -171,10 +210,13 @@ def read_token(token: str) -> tuple[TreeHead, bytes]:
         head_bytes, signature = (
             base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)) for p in (head_part, signature_part)
         )
-        header, workspace, size, stamp, root, rest = head_bytes.decode("utf-8").split("\n")
-        if header != HEADER or rest:
+        header, workspace, size, stamp, root, *rest = head_bytes.decode("utf-8").split("\n")
+        key_id = rest.pop(0) if header == HEADER_WITH_KEY and len(rest) > 1 else None
+        if header not in {HEADER, HEADER_WITH_KEY} or rest != [""] or key_id == "":
             raise ValueError(header)
-        head = TreeHead(workspace, int(size), int(stamp), bytes.fromhex(root))
+        if (header == HEADER_WITH_KEY) != (key_id is not None):
+            raise ValueError(header)
+        head = TreeHead(workspace, int(size), int(stamp), bytes.fromhex(root), key_id)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         msg = f"not a verification token: {exc}"
         raise InvalidTreeHeadSignatureError(msg) from exc

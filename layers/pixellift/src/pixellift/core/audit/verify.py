@@ -2,7 +2,8 @@
 
 The checks, in order:
 
-1. every published tree head carries a valid signature (and the workspace's key, when given);
+1. every published tree head carries a valid signature: by the workspace's key, when given, or by
+   the keyring's key it names, valid when the head was signed (after rotations);
 2. entries are stored at consecutive leaf indexes from 0, each entry's bytes hash to its
    recorded leaf hash, are canonical, carry their own index and the previous entry's leaf hash
    (so an entry rewritten in place is named by its successor);
@@ -20,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pixellift.core.audit.encoding import NO_PREVIOUS, decode_entry
+from pixellift.core.audit.keyring import Keyring
 from pixellift.core.audit.log import StoredEntry, TreeState
 from pixellift.core.audit.merkle import EMPTY_ROOT, MerkleTree
 from pixellift.core.audit.ports import SignatureCheck
@@ -120,6 +122,7 @@ def verify_log(
     check: SignatureCheck | None = None,
     public_key: bytes | None = None,
     state: TreeState | None = None,
+    keyring: Keyring | None = None,
 ) -> VerifiedLog:
     """Verify a workspace's log against its published heads and the store's tree state.
 
@@ -137,6 +140,9 @@ def verify_log(
         The workspace's known public key: every head must be signed with it.
     state
         The store's tree state, compared with the entries.
+    keyring
+        The workspace's keys after a rotation: each head must be signed by the key it names,
+        valid at its time (instead of ``public_key``).
 
     Raises
     ------
@@ -144,6 +150,8 @@ def verify_log(
         Names the first broken entry and the cause.
     InvalidTreeHeadSignatureError
         A published head's signature does not verify.
+    UnknownSigningKeyError, RetiredSigningKeyError
+        With ``keyring``: a head names an unknown key, or one retired when it was signed.
 
     Examples
     --------
@@ -164,7 +172,9 @@ def verify_log(
         msg = "published tree heads need a signature check"
         raise ValueError(msg)
     for sth in heads:
-        if check is not None:
+        if check is not None and keyring is not None:
+            keyring.check(sth, check)
+        elif check is not None:
             check_signature(sth, check, public_key)
         if sth.head.workspace_id != workspace_id:
             cause = f"a tree head of workspace {sth.head.workspace_id} was published here"
