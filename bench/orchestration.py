@@ -99,8 +99,9 @@ def _settings(state: Path, threads: int) -> Any:
 def _work_seconds(runtime: Any, batch_id: str) -> float:
     """Seconds the batch spent in the core's own work: Auto-Fix (its step log) and the gate."""
     total = 0.0
-    for item in runtime.deps.items.list(batch_id):
-        record = runtime.deps.results.get(item.content_key) if item.content_key else None
+    workspace = runtime.settings.workspace
+    for item in runtime.deps.items.list(workspace, batch_id):
+        record = runtime.deps.results.get(workspace, item.content_key) if item.content_key else None
         total += (record.seconds if record else 0.0) + item.timings.get("gate_s", 0.0)
     return total
 

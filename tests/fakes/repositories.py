@@ -22,65 +22,67 @@ class _Versioned:
 
 
 class MemoryBatches(_Versioned):
-    """Batches with optimistic concurrency."""
+    """A workspace's batches with optimistic concurrency, keyed by ``(workspace, batch)``."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: dict[str, BatchRecord] = {}
+        self.rows: dict[tuple[str, str], BatchRecord] = {}
 
     def create(self, batch: BatchRecord) -> bool:
         """Store if new."""
         with self.lock:
-            if batch.batch_id in self.rows:
+            key = (batch.workspace_id, batch.batch_id)
+            if key in self.rows:
                 return False
-            self.rows[batch.batch_id] = batch
+            self.rows[key] = batch
             return True
 
-    def get(self, batch_id: str) -> BatchRecord | None:
-        """The batch or ``None``."""
-        return self.rows.get(batch_id)
+    def get(self, workspace_id: str, batch_id: str) -> BatchRecord | None:
+        """The workspace's batch or ``None``."""
+        return self.rows.get((workspace_id, batch_id))
 
     def replace(self, batch: BatchRecord) -> BatchRecord | None:
         """Write the next version if the stored one matches."""
         with self.lock:
-            stored = self.rows.get(batch.batch_id)
+            key = (batch.workspace_id, batch.batch_id)
+            stored = self.rows.get(key)
             if stored is None or stored.version != batch.version:
                 return None
             updated = batch.model_copy(update={"version": batch.version + 1})
-            self.rows[batch.batch_id] = updated
+            self.rows[key] = updated
             return updated
 
 
 class MemoryItems(_Versioned):
-    """Items with optimistic concurrency."""
+    """Items with optimistic concurrency, keyed by ``(workspace, batch, item)``."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: dict[tuple[str, str], ItemRecord] = {}
+        self.rows: dict[tuple[str, str, str], ItemRecord] = {}
 
     def create(self, item: ItemRecord) -> bool:
         """Store if new."""
         with self.lock:
-            key = (item.batch_id, item.item_id)
+            key = (item.workspace_id, item.batch_id, item.item_id)
             if key in self.rows:
                 return False
             self.rows[key] = item
             return True
 
-    def get(self, batch_id: str, item_id: str) -> ItemRecord | None:
+    def get(self, workspace_id: str, batch_id: str, item_id: str) -> ItemRecord | None:
         """The item or ``None``."""
-        return self.rows.get((batch_id, item_id))
+        return self.rows.get((workspace_id, batch_id, item_id))
 
-    def list(self, batch_id: str) -> Iterator[ItemRecord]:
+    def list(self, workspace_id: str, batch_id: str) -> Iterator[ItemRecord]:
         """The batch's items by id."""
         for key in sorted(self.rows):
-            if key[0] == batch_id:
+            if key[:2] == (workspace_id, batch_id):
                 yield self.rows[key]
 
     def replace(self, item: ItemRecord) -> ItemRecord | None:
         """Write the next version if the stored one matches."""
         with self.lock:
-            key = (item.batch_id, item.item_id)
+            key = (item.workspace_id, item.batch_id, item.item_id)
             stored = self.rows.get(key)
             if stored is None or stored.version != item.version:
                 return None
@@ -90,18 +92,18 @@ class MemoryItems(_Versioned):
 
 
 class MemoryOutputs:
-    """Content-addressed output index."""
+    """A workspace's content-addressed output index."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, OutputRecord] = {}
+        self.rows: dict[tuple[str, str], OutputRecord] = {}
 
-    def get(self, content_key: str) -> OutputRecord | None:
+    def get(self, workspace_id: str, content_key: str) -> OutputRecord | None:
         """The record or ``None``."""
-        return self.rows.get(content_key)
+        return self.rows.get((workspace_id, content_key))
 
     def add(self, record: OutputRecord) -> OutputRecord:
         """First record of a key wins."""
-        return self.rows.setdefault(record.content_key, record)
+        return self.rows.setdefault((record.workspace_id, record.content_key), record)
 
 
 class MemoryWorkspaces:

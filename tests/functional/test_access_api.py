@@ -276,6 +276,7 @@ def test_share_preview_is_a_watermarked_downscaled_copy_of_the_shared_output(api
     api.fakes.outputs.put("objects/c-1.jpg", buf.getvalue(), content_type="image/jpeg")
     api.fakes.items.create(
         ItemRecord(
+            workspace_id="acme",
             batch_id="b-1",
             item_id="i00000",
             name="a.jpg",

@@ -142,7 +142,7 @@ def test_create_batch_signs_one_put_url_per_named_file(api: Api) -> None:
     assert "drop-bucket" in url
     assert "api/acme/b-1/red%20mug.jpg" in url
     assert "X-Amz-Signature=" in url
-    assert api.fakes.batches.rows["b-1"].item_count == 2
+    assert api.fakes.batches.rows[("acme", "b-1")].item_count == 2
 
 
 def test_create_batch_stores_inline_photos_in_the_drop_bucket(api: Api) -> None:
@@ -252,7 +252,7 @@ def test_start_batch_writes_items_and_starts_one_named_execution(api: Api) -> No
     assert status == 200
     assert started["started"] is True
     assert started["status"] == BatchStatus.RUNNING
-    assert [i.name for i in api.fakes.items.list("b-1")] == ["a.jpg", "b.jpg"]
+    assert [i.name for i in api.fakes.items.list("acme", "b-1")] == ["a.jpg", "b.jpg"]
     [(name, payload)] = api.fakes.starter.started
     assert name == "b-1-r1"
     assert ExecutionInput.model_validate_json(payload).items == ("i00000", "i00001")

@@ -16,7 +16,7 @@ def _published(api: Api) -> str:
     status, created = api.call("POST", "/workspaces/acme/batches", inline("MUG-1_main.jpg"))
     assert status == 201
     batch_id = str(created["batch_id"])
-    batch = api.fakes.batches.get(batch_id)
+    batch = api.fakes.batches.get("acme", batch_id)
     assert batch is not None
     api.fakes.batches.replace(batch.model_copy(update={"manifest_key": "manifest.json"}))
     for name in ("MUG-1_main.jpg", "MUG-1_2.jpg", "blocked/TEE-2_main.jpg"):

@@ -34,9 +34,9 @@ def test_list_items_reports_each_items_status(api: Api) -> None:
     # GIVEN a started batch whose first item failed
     api.call("POST", "/workspaces/acme/batches", inline("a.jpg", "b.jpg"))
     api.call("POST", "/workspaces/acme/batches/b-1/start")
-    first = api.fakes.items.rows[("b-1", "i00000")]
+    first = api.fakes.items.rows[("acme", "b-1", "i00000")]
     failed = {"status": ItemStatus.FAILED, "error_kind": "SubjectNotFoundError"}
-    api.fakes.items.rows[("b-1", "i00000")] = first.model_copy(update=failed)
+    api.fakes.items.rows[("acme", "b-1", "i00000")] = first.model_copy(update=failed)
     # WHEN the items are listed
     status, answer = api.call("GET", "/workspaces/acme/batches/b-1/items")
     # THEN each item's status and error come back in order
@@ -50,9 +50,9 @@ def test_list_items_reports_each_items_status(api: Api) -> None:
 def test_list_outputs_gives_published_files_manifest_and_report(api: Api) -> None:
     # GIVEN a batch that was published
     api.call("POST", "/workspaces/acme/batches", inline("a.jpg"))
-    batch = api.fakes.batches.rows["b-1"]
+    batch = api.fakes.batches.rows[("acme", "b-1")]
     published = {"manifest_key": "acme/b-1/manifest.json", "status": BatchStatus.COMPLETED}
-    api.fakes.batches.rows["b-1"] = batch.model_copy(update=published)
+    api.fakes.batches.rows[("acme", "b-1")] = batch.model_copy(update=published)
     for key in ("acme/b-1/a.jpg", "acme/b-1/manifest.json", "acme/b-1/report.csv"):
         api.fakes.outputs.put(key, b"data", content_type="application/octet-stream")
     # WHEN the outputs are listed

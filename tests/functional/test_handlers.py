@@ -115,7 +115,7 @@ def test_billing_handler_records_the_sample_failure(fakes: Fakes) -> None:
     out = call("billing", load_event("sfn/billing.fail.input.json"), fakes.deps())
 
     # THEN the item failed with the error named in the event, uncharged
-    record = fakes.items.rows[("b-sample", "i00000")]
+    record = fakes.items.rows[("acme", "b-sample", "i00000")]
     assert out["status"] == "FAILED" and fakes.billing.debits == 0
     assert record.error_message == "red mug(1).jpg: image data is truncated"
 
@@ -129,8 +129,8 @@ def test_publish_handler_reports_an_unplanned_batch_failed(fakes: Fakes) -> None
 
     # THEN every item is failed with that error and the batch failed
     assert out["status"] == "FAILED"
-    assert fakes.items.rows[("b-sample", "i00000")].error_kind == "RulePackNotFoundError"
-    assert fakes.batches.rows["b-sample"].status is BatchStatus.FAILED
+    assert fakes.items.rows[("acme", "b-sample", "i00000")].error_kind == "RulePackNotFoundError"
+    assert fakes.batches.rows[("acme", "b-sample")].status is BatchStatus.FAILED
 
 
 def test_ingest_handler_accepts_the_s3_notification(fakes: Fakes) -> None:
@@ -139,8 +139,8 @@ def test_ingest_handler_accepts_the_s3_notification(fakes: Fakes) -> None:
 
     # THEN a batch holds the decoded key
     batch_id = out["batches"][0]["batch_id"]
-    assert [i.source_key for i in fakes.items.list(batch_id)] == [SAMPLE_KEY]
-    assert fakes.items.rows[(batch_id, "i00000")].status is ItemStatus.PENDING
+    assert [i.source_key for i in fakes.items.list("acme", batch_id)] == [SAMPLE_KEY]
+    assert fakes.items.rows[("acme", batch_id, "i00000")].status is ItemStatus.PENDING
 
 
 def test_handler_rejects_a_payload_that_breaks_its_contract(fakes: Fakes) -> None:

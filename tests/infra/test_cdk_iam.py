@@ -64,7 +64,8 @@ def _resources(statement: Statement) -> list[Any]:
 def _table_ids(template: Template) -> dict[str, str]:
     tables = _of_type(template, "AWS::DynamoDB::Table")
     return {
-        t["Properties"]["TableName"].removeprefix("pixellift-dev-"): k for k, t in tables.items()
+        t["Properties"]["TableName"].removeprefix("pixellift-dev-").removesuffix("-v2"): k
+        for k, t in tables.items()
     }
 
 

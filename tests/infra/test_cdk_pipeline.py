@@ -211,9 +211,9 @@ def test_tables_are_on_demand_with_point_in_time_recovery(template: Template) ->
         for n in (
             "workspaces",
             "presets",
-            "batches",
-            "items",
-            "outputs",
+            "batches-v2",
+            "items-v2",
+            "outputs-v2",
             "ledger",
             "policies",
             "audit",

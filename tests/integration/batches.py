@@ -56,7 +56,7 @@ def wait(runtime: LocalRuntime, arn: str) -> ExecutionState:
 
 def items(runtime: LocalRuntime, batch_id: str) -> dict[str, ItemRecord]:
     """The batch's items by source name."""
-    return {i.name: i for i in runtime.deps.items.list(batch_id)}
+    return {i.name: i for i in runtime.deps.items.list("acme", batch_id)}
 
 
 def ledger(runtime: LocalRuntime, workspace: str = "acme") -> list[str]:

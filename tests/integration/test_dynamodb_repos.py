@@ -44,7 +44,9 @@ def batch(**changes: object) -> BatchRecord:
 
 
 def item(item_id: str = "i00000") -> ItemRecord:
-    return ItemRecord(batch_id="b-1", item_id=item_id, name="a.jpg", stem="a", source_key="k")
+    return ItemRecord(
+        workspace_id="acme", batch_id="b-1", item_id=item_id, name="a.jpg", stem="a", source_key="k"
+    )
 
 
 def test_create_stores_once(tables: Tables) -> None:
@@ -56,7 +58,7 @@ def test_create_stores_once(tables: Tables) -> None:
     again = batches.create(batch(marketplace="etsy"))
 
     # THEN nothing changed
-    stored = batches.get("b-1")
+    stored = batches.get("acme", "b-1")
     assert not again and stored is not None and stored.marketplace == "amazon"
 
 
@@ -70,7 +72,7 @@ def test_replace_writes_the_next_version(tables: Tables) -> None:
 
     # THEN it is stored with the next version
     assert written is not None and written.version == 1
-    assert items.get("b-1", "i00000") == written
+    assert items.get("acme", "b-1", "i00000") == written
 
 
 def test_replace_from_a_stale_version_is_refused(tables: Tables) -> None:
@@ -83,7 +85,7 @@ def test_replace_from_a_stale_version_is_refused(tables: Tables) -> None:
     stale = items.replace(item().model_copy(update={"attempts": 5}))
 
     # THEN it is refused and the other writer's change stays
-    stored = items.get("b-1", "i00000")
+    stored = items.get("acme", "b-1", "i00000")
     assert stale is None and stored is not None and stored.attempts == 1
 
 
@@ -92,13 +94,14 @@ def test_items_list_in_item_id_order(tables: Tables) -> None:
     items = DynamoItems(tables)
     for item_id in ("i00002", "i00000", "i00001"):
         items.create(item(item_id))
-    assert [i.item_id for i in items.list("b-1")] == ["i00000", "i00001", "i00002"]
+    assert [i.item_id for i in items.list("acme", "b-1")] == ["i00000", "i00001", "i00002"]
 
 
 def test_outputs_keep_the_first_record_of_a_content_key(tables: Tables) -> None:
     # GIVEN an output recorded for a content key
     outputs = DynamoOutputs(tables)
     record = OutputRecord(
+        workspace_id="acme",
         content_key="c-1",
         output_key="objects/c-1.jpg",
         steps_key="objects/c-1.steps.json",
@@ -116,7 +119,42 @@ def test_outputs_keep_the_first_record_of_a_content_key(tables: Tables) -> None:
     kept = outputs.add(record.model_copy(update={"output_bytes": 99}))
 
     # THEN the first one is kept and returned
-    assert kept.output_bytes == 10 and outputs.get("c-1") == record
+    assert kept.output_bytes == 10 and outputs.get("acme", "c-1") == record
+
+
+def test_another_workspace_finds_nothing_of_acmes_batches_items_or_outputs(tables: Tables) -> None:
+    # GIVEN acme's batch, item and output, and a rival workspace using the same ids
+    DynamoBatches(tables).create(batch())
+    DynamoItems(tables).create(item())
+    outputs = DynamoOutputs(tables)
+    mine = OutputRecord(
+        workspace_id="acme",
+        content_key="c-1",
+        output_key="objects/c-1.jpg",
+        steps_key="objects/c-1.steps.json",
+        output_bytes=10,
+        extension=".jpg",
+        input_sha256="ab",
+        preset_digest="p",
+        ruleset_digest="r",
+        seconds=1.0,
+        created_at=NOW,
+    )
+    outputs.add(mine)
+    theirs = mine.model_copy(update={"workspace_id": "rival", "output_bytes": 7})
+
+    # WHEN the rival reads by the same ids, and records an output of the same content key
+    # THEN it finds nothing of acme's, and its own output does not replace acme's
+    assert DynamoBatches(tables).get("rival", "b-1") is None
+    assert DynamoItems(tables).get("rival", "b-1", "i00000") is None
+    assert list(DynamoItems(tables).list("rival", "b-1")) == []
+    assert outputs.get("rival", "c-1") is None
+    assert outputs.add(theirs) == theirs
+    assert outputs.get("acme", "c-1") == mine
+    # AND a rival batch with acme's batch id is a separate record
+    assert DynamoBatches(tables).create(batch(workspace_id="rival"))
+    stored = DynamoBatches(tables).get("acme", "b-1")
+    assert stored is not None and stored.workspace_id == "acme"
 
 
 def test_presets_return_the_highest_version(tables: Tables) -> None:

@@ -86,7 +86,7 @@ def test_grace_finishes_the_batch_on_the_grace_allowance(prepaid: Settings) -> N
         billing = fund(runtime, OverrunPolicy(policy=ShieldPolicy.GRACE, grace_minor=10))
         # WHEN four photos run
         batch, state = run(runtime, PHOTOS)
-        record = runtime.deps.batches.get(batch.batch_id)
+        record = runtime.deps.batches.get("acme", batch.batch_id)
         main = billing.ledger.account("acme", MAIN)
         found = statuses(runtime, batch.batch_id)
         events = shield_events(runtime)
@@ -109,9 +109,9 @@ def test_split_closes_the_batch_and_opens_a_continuation(prepaid: Settings) -> N
         billing = fund(runtime, OverrunPolicy(policy=ShieldPolicy.SPLIT))
         # WHEN four photos run
         batch, state = run(runtime, PHOTOS)
-        record = runtime.deps.batches.get(batch.batch_id)
+        record = runtime.deps.batches.get("acme", batch.batch_id)
         found = statuses(runtime, batch.batch_id)
-        cont = runtime.deps.batches.get(f"{batch.batch_id}.c1")
+        cont = runtime.deps.batches.get("acme", f"{batch.batch_id}.c1")
         cont_items = items(runtime, f"{batch.batch_id}.c1")
         main = billing.ledger.account("acme", MAIN)
         charged = [c.item_id for c in billing.entries("acme")]
@@ -172,7 +172,7 @@ def test_split_continuation_runs_after_a_top_up(prepaid: Settings) -> None:
         )
         started = runtime.ingest(request).batches[0]
         state = wait(runtime, started.execution_arn or "")
-        cont = runtime.deps.batches.get(cont_id)
+        cont = runtime.deps.batches.get("acme", cont_id)
         main = billing.ledger.account("acme", MAIN)
     # THEN its two photos are charged once each and the balance is spent exactly
     assert state.status == "SUCCEEDED" and not started.created
@@ -189,12 +189,12 @@ def test_pause_keeps_the_rest_pending_and_a_resumed_run_finishes_after_a_top_up(
         billing = fund(runtime, OverrunPolicy(policy=ShieldPolicy.PAUSE))
         # WHEN four photos run
         batch, state = run(runtime, PHOTOS)
-        paused = runtime.deps.batches.get(batch.batch_id)
+        paused = runtime.deps.batches.get("acme", batch.batch_id)
         found = statuses(runtime, batch.batch_id)
         # AND, after a top-up of 0.10, the batch is resumed
         billing.ledger.top_up("acme", "t-2", Money.of(10, "USD"))
         _, resumed_state = run(runtime, PHOTOS)
-        resumed = runtime.deps.batches.get(batch.batch_id)
+        resumed = runtime.deps.batches.get("acme", batch.batch_id)
         after = statuses(runtime, batch.batch_id)
         main = billing.ledger.account("acme", MAIN)
         entries = [c.item_id for c in billing.entries("acme")]
@@ -225,7 +225,7 @@ def test_a_paused_batch_resumed_without_a_top_up_stays_paused(prepaid: Settings)
         batch, _ = run(runtime, PHOTOS)
         # WHEN it is resumed with nothing added
         _, state = run(runtime, PHOTOS)
-        record = runtime.deps.batches.get(batch.batch_id)
+        record = runtime.deps.batches.get("acme", batch.batch_id)
         found = statuses(runtime, batch.batch_id)
         entries = [c.item_id for c in billing.entries("acme")]
     # THEN nothing more runs or is charged, and it is still paused
@@ -252,7 +252,7 @@ def test_the_policy_set_on_the_command_line_applies_to_pixellift_run(
     # WHEN four photos run
     with LocalRuntime(prepaid, fix=FAST) as runtime:
         batch, _ = run(runtime, PHOTOS)
-        record = runtime.deps.batches.get(batch.batch_id)
+        record = runtime.deps.batches.get("acme", batch.batch_id)
         found = statuses(runtime, batch.batch_id)
     # THEN the grace covers one more photo and the batch pauses before the fourth
     assert json.loads(shown.stdout) == {"policy": "grace", "grace_minor": 5}

@@ -32,7 +32,7 @@ def test_a_batch_runs_in_two_worker_processes_with_partial_success(
         # WHEN the batch runs
         batch, state = run(runtime, photos)
         found = items(runtime, batch.batch_id)
-        stored = runtime.deps.batches.get(batch.batch_id)
+        stored = runtime.deps.batches.get(batch.workspace_id, batch.batch_id)
         charges = ledger(runtime)
         outputs = [runtime.deps.outputs.head(i.output_key) for i in found.values() if i.output_key]
         in_workers = runtime.worker_pools["process"].invocations

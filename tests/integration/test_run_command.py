@@ -74,7 +74,7 @@ def test_killed_run_resumes_without_losing_redoing_or_recharging(
     assert all(i["status"] == "CHARGED" and i["attempts"] <= 2 for i in manifest["items"])
     with LocalRuntime(Settings.from_env(env)) as runtime:
         charges = ledger(runtime, workspace=runtime.settings.workspace)
-        batch = runtime.deps.batches.get(manifest["batch_id"])
+        batch = runtime.deps.batches.get(runtime.settings.workspace, manifest["batch_id"])
     assert len(charges) == len(set(charges)) == 5
     # AND the second command resumed the batch the first one started
     assert batch is not None and batch.runs == 2

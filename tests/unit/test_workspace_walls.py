@@ -18,16 +18,19 @@ from typing import Final
 import pytest
 from pixellift.core.access.invitation_records import InvitationRecord
 from pixellift.core.access.records import ApiKeyRecord, Membership, ShareLinkRecord
+from pixellift.core.contracts.records import (
+    BatchRecord,
+    ChargeRequest,
+    ItemRecord,
+    OutputRecord,
+    PresetVersion,
+)
 from pydantic import BaseModel
 
 ADAPTERS = Path(__file__).resolve().parents[2] / "layers/pixellift/src/pixellift/adapters/aws"
 
 KNOWN_UNSCOPED: Final = {
     ("dynamodb_repos.py", "get_row"): "the generic point-read helper; its callers are checked",
-    ("dynamodb_repos.py", "DynamoBatches.get"): "batches are keyed by batch id alone",
-    ("dynamodb_repos.py", "DynamoItems.get"): "items are keyed by batch id",
-    ("dynamodb_repos.py", "DynamoItems.list"): "items are keyed by batch id",
-    ("dynamodb_repos.py", "DynamoOutputs.get"): "the output index is content-addressed, shared",
     ("dynamodb_repos.py", "DynamoPolicyStates.get"): "marketplace policies are not workspace data",
     ("billing_moto.py", "*"): "moto emulation of transactions, not a repository read",
 }
@@ -180,8 +183,21 @@ def test_scanner_tells_scoped_from_unscoped_reads(source: str, scoped: bool) -> 
     assert read.scoped is scoped
 
 
-@pytest.mark.parametrize("record", [Membership, ApiKeyRecord, ShareLinkRecord, InvitationRecord])
-def test_every_access_record_carries_its_workspace(record: type[BaseModel]) -> None:
-    # GIVEN an access record type
+@pytest.mark.parametrize(
+    "record",
+    [
+        Membership,
+        ApiKeyRecord,
+        ShareLinkRecord,
+        InvitationRecord,
+        BatchRecord,
+        ItemRecord,
+        OutputRecord,
+        PresetVersion,
+        ChargeRequest,
+    ],
+)
+def test_every_workspace_record_carries_its_workspace(record: type[BaseModel]) -> None:
+    # GIVEN a record type stored per workspace
     # THEN its workspace is a required field
     assert record.model_fields["workspace_id"].is_required()

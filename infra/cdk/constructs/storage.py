@@ -30,20 +30,28 @@ class TableSpec:
         Range-key attribute, if the table has one.
     indexes
         Global secondary indexes as ``(index name, partition key, sort key)``.
+    schema
+        Key-schema version: above 1 the physical name ends in ``-v<schema>``, so that a new key
+        schema is a new table (the old one is retained for the migration; docs/adr/0008).
     """
 
     name: str
     partition_key: str
     sort_key: str | None = None
     indexes: tuple[tuple[str, str, str], ...] = ()
+    schema: int = 1
+
+    def table_name(self, prefix: str) -> str:
+        """The physical name in an environment (the same rule as the runtime's defaults)."""
+        return f"{prefix}{self.name}" + (f"-v{self.schema}" if self.schema > 1 else "")
 
 
 TABLES: Final = (
     TableSpec("workspaces", "workspace_id"),
     TableSpec("presets", "workspace_id", "preset_version"),
-    TableSpec("batches", "batch_id", indexes=(("by_workspace", "workspace_id", "batch_id"),)),
-    TableSpec("items", "batch_id", "item_id"),
-    TableSpec("outputs", "content_key"),
+    TableSpec("batches", "workspace_id", "batch_id", schema=2),
+    TableSpec("items", "batch_scope", "item_id", schema=2),
+    TableSpec("outputs", "workspace_id", "content_key", schema=2),
     TableSpec("ledger", "workspace_id", "entry_id"),
     TableSpec("policies", "marketplace"),
     TableSpec("audit", "workspace_id", "event_id"),
@@ -198,7 +206,7 @@ class PhotoStorage(Construct):
         table = dynamodb.Table(
             self,
             "".join(part.capitalize() for part in spec.name.split("_")) + "Table",
-            table_name=f"{prefix}{spec.name}",
+            table_name=spec.table_name(prefix),
             partition_key=_string(spec.partition_key),
             sort_key=_string(spec.sort_key) if spec.sort_key else None,
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,

@@ -150,14 +150,8 @@ class AccessTargets:
 
 
 def table_arns(storage: PhotoStorage, names: tuple[str, ...]) -> list[str]:
-    """ARNs of the named tables, with the one index that queries may use (``by_workspace``)."""
-    arns: list[str] = []
-    for name in names:
-        table = storage.tables[name]
-        arns.append(table.table_arn)
-        if name == "batches":
-            arns.append(f"{table.table_arn}/index/by_workspace")
-    return arns
+    """ARNs of the named tables (no secondary indexes: every key starts with a workspace)."""
+    return [storage.tables[name].table_arn for name in names]
 
 
 def grant(fn: PhotoFunction, access: FunctionAccess, targets: AccessTargets) -> None:

@@ -33,7 +33,7 @@ def test_ingest_creates_batch_items_and_starts_a_named_execution(fakes: Fakes) -
 
     # THEN the batch runs, its items are in key order, and the execution is named after the run
     assert batch.created and batch.status is BatchStatus.RUNNING and batch.item_count == 2
-    items = list(fakes.items.list(batch.batch_id))
+    items = list(fakes.items.list("acme", batch.batch_id))
     assert [(i.item_id, i.name) for i in items] == [("i00000", "a.jpg"), ("i00001", "b.jpg")]
     name, payload = fakes.starter.started[0]
     assert name == f"{batch.batch_id}-r1"
@@ -62,14 +62,15 @@ def test_ingest_resume_starts_the_next_run(fakes: Fakes) -> None:
 
     # THEN a second run of the same batch starts
     assert resumed.execution_name == f"{resumed.batch_id}-r2"
-    assert fakes.batches.rows[resumed.batch_id].runs == 2
+    assert fakes.batches.rows[("acme", resumed.batch_id)].runs == 2
 
 
 def test_ingest_finished_batch_starts_no_run(fakes: Fakes) -> None:
     # GIVEN a batch that finished
     batch_id = ingest(request(), fakes.deps()).batches[0].batch_id
-    done = fakes.batches.rows[batch_id].model_copy(update={"status": BatchStatus.COMPLETED})
-    fakes.batches.rows[batch_id] = done
+    finished = {"status": BatchStatus.COMPLETED}
+    done = fakes.batches.rows[("acme", batch_id)].model_copy(update=finished)
+    fakes.batches.rows[("acme", batch_id)] = done
 
     # WHEN it is ingested again, even with resume
     again = ingest(request(resume=True), fakes.deps()).batches[0]
@@ -109,7 +110,7 @@ def test_ingest_prefix_lists_only_image_files(fakes: Fakes) -> None:
     batch = ingest(request(keys=(), prefix="acme/run/"), fakes.deps()).batches[0]
 
     # THEN only the photos became items, named relative to the prefix
-    assert [i.name for i in fakes.items.list(batch.batch_id)] == ["sub/y.PNG", "x.jpg"]
+    assert [i.name for i in fakes.items.list("acme", batch.batch_id)] == ["sub/y.PNG", "x.jpg"]
 
 
 def test_ingest_empty_prefix_is_a_permanent_error(fakes: Fakes) -> None:

@@ -63,13 +63,13 @@ def run_item(fakes: Fakes, batch_id: str, item_id: str = "i00000") -> None:
 def test_resolve_rules_stores_the_plan_once(fakes: Fakes) -> None:
     # GIVEN a planned batch
     batch_id = start_batch(fakes, {"a.jpg": product_photo()})
-    planned = fakes.batches.rows[batch_id]
+    planned = fakes.batches.rows[("acme", batch_id)]
 
     # WHEN Resolve Rules runs again (a retried task or a resumed run)
     summary = resolve_rules(BatchTask(batch_id=batch_id, workspace_id="acme"), fakes.deps())
 
     # THEN the stored plan is unchanged and summarised
-    assert fakes.batches.rows[batch_id].plan == planned.plan
+    assert fakes.batches.rows[("acme", batch_id)].plan == planned.plan
     assert planned.plan is not None and summary.ruleset_digest == planned.plan.ruleset_digest
     assert summary.preset_key == "amazon-main@1.0.0"
 
@@ -82,7 +82,7 @@ def test_process_item_writes_a_content_addressed_output(fakes: Fakes) -> None:
     out = process_item(item(batch_id), fakes.deps())
 
     # THEN the output and its step log are stored under the content key, and the item records them
-    record = fakes.items.rows[(batch_id, "i00000")]
+    record = fakes.items.rows[("acme", batch_id, "i00000")]
     assert out.status is ItemStatus.PROCESSED and not out.reused and record.attempts == 1
     assert record.output_key == f"objects/{out.content_key}.jpg"
     assert fakes.outputs.objects[record.output_key][:2] == b"\xff\xd8"
@@ -101,7 +101,7 @@ def test_process_item_again_does_not_process_again(fakes: Fakes) -> None:
 
     # THEN it is skipped: no new output, no new attempt
     assert again.skipped and len(fakes.outputs.puts) == writes
-    assert fakes.items.rows[(batch_id, "i00000")].attempts == 1
+    assert fakes.items.rows[("acme", batch_id, "i00000")].attempts == 1
 
 
 def test_process_item_reuses_the_output_of_the_same_photo_and_recipe(fakes: Fakes) -> None:
@@ -117,7 +117,7 @@ def test_process_item_reuses_the_output_of_the_same_photo_and_recipe(fakes: Fake
 
     # THEN its output is reused, not made again
     assert out.reused and len(fakes.outputs.puts) == writes
-    assert out.content_key == fakes.items.rows[(first, "i00000")].content_key
+    assert out.content_key == fakes.items.rows[("acme", first, "i00000")].content_key
 
 
 def test_process_item_bad_photo_raises_and_counts_the_attempt(fakes: Fakes) -> None:
@@ -127,7 +127,7 @@ def test_process_item_bad_photo_raises_and_counts_the_attempt(fakes: Fakes) -> N
     # WHEN / THEN processing raises the decode error naming the file
     with pytest.raises(UnsupportedImageFormatError, match="notes.jpg"):
         process_item(item(batch_id), fakes.deps())
-    assert fakes.items.rows[(batch_id, "i00000")].attempts == 1
+    assert fakes.items.rows[("acme", batch_id, "i00000")].attempts == 1
 
 
 def test_check_compliance_records_the_decision_with_the_item(fakes: Fakes) -> None:
@@ -139,7 +139,7 @@ def test_check_compliance_records_the_decision_with_the_item(fakes: Fakes) -> No
     decision = check_compliance(item(batch_id), fakes.deps())
 
     # THEN the item holds the verdict and every blocking rule is among its findings
-    record = fakes.items.rows[(batch_id, "i00000")]
+    record = fakes.items.rows[("acme", batch_id, "i00000")]
     assert record.status is ItemStatus.GATED and record.passed is decision.passed
     assert set(decision.blocking) <= {f.rule_id for f in record.findings}
 
@@ -166,7 +166,7 @@ def test_settle_item_charges_once_however_often_it_runs(fakes: Fakes) -> None:
     # THEN one ledger entry exists and the item is charged the flat price once
     assert first.newly_charged and not second.newly_charged
     assert len(fakes.billing.entries) == 1
-    assert fakes.items.rows[(batch_id, "i00000")].charged_minor == 5
+    assert fakes.items.rows[("acme", batch_id, "i00000")].charged_minor == 5
 
 
 def test_settle_item_same_photo_in_a_later_batch_costs_nothing(fakes: Fakes) -> None:
@@ -181,8 +181,8 @@ def test_settle_item_same_photo_in_a_later_batch_costs_nothing(fakes: Fakes) -> 
 
     # THEN the ledger still holds one charge, and the second item is charged zero
     assert len(fakes.billing.entries) == 1
-    assert fakes.items.rows[(second, "i00000")].status is ItemStatus.CHARGED
-    assert fakes.items.rows[(second, "i00000")].charged_minor == 0
+    assert fakes.items.rows[("acme", second, "i00000")].status is ItemStatus.CHARGED
+    assert fakes.items.rows[("acme", second, "i00000")].charged_minor == 0
 
 
 def test_settle_item_failure_is_recorded_and_not_charged(fakes: Fakes) -> None:
@@ -193,7 +193,7 @@ def test_settle_item_failure_is_recorded_and_not_charged(fakes: Fakes) -> None:
     out = settle_item(settle(batch_id, error="CorruptImageError"), fakes.deps())
 
     # THEN it is failed with the error's name and message, and nothing is charged
-    record = fakes.items.rows[(batch_id, "i00000")]
+    record = fakes.items.rows[("acme", batch_id, "i00000")]
     assert out.status is ItemStatus.FAILED and fakes.billing.debits == 0
     assert (record.error_kind, record.error_message) == ("CorruptImageError", "bad")
 
@@ -214,7 +214,7 @@ def test_publish_batch_reports_partial_success(fakes: Fakes) -> None:
     entries = {e["name"]: e for e in manifest["items"]}
     assert entries["bad.jpg"]["error_kind"] == "UnsupportedImageFormatError"
     assert f"acme/{batch_id}/{entries['a.jpg']['output']}" in fakes.outputs.objects
-    assert fakes.batches.rows[batch_id].status is result.status
+    assert fakes.batches.rows[("acme", batch_id)].status is result.status
 
 
 def test_publish_batch_marks_unfinished_items_failed(fakes: Fakes) -> None:
@@ -226,7 +226,7 @@ def test_publish_batch_marks_unfinished_items_failed(fakes: Fakes) -> None:
     result = publish_batch(PublishTask(batch_id=batch_id, workspace_id="acme"), fakes.deps())
 
     # THEN the item is reported failed, not lost, and the batch failed
-    record = fakes.items.rows[(batch_id, "i00000")]
+    record = fakes.items.rows[("acme", batch_id, "i00000")]
     assert record.status is ItemStatus.FAILED and record.error_kind == "UnfinishedItem"
     assert result.status is BatchStatus.FAILED and result.failed == 1
 

@@ -12,6 +12,21 @@ from pathlib import Path
 
 DEFAULT_MAX_PIXELS = 120_000_000
 TABLES = ("workspaces", "presets", "batches", "items", "outputs", "ledger", "policies", "audit")
+TABLE_SCHEMAS = {"batches": 2, "items": 2, "outputs": 2}
+"""Tables whose key schema changed, by schema version: their default names end in ``-v<n>``
+(a key schema cannot change in place; docs/adr/0008-workspace-scoped-state.md)."""
+
+
+def table_name(prefix: str, table: str) -> str:
+    """A table's default physical name: the prefix, the table, and its schema version if > 1.
+
+    Examples
+    --------
+    >>> table_name("pixellift-", "batches"), table_name("pixellift-", "ledger")
+    ('pixellift-batches-v2', 'pixellift-ledger')
+    """
+    version = TABLE_SCHEMAS.get(table, 1)
+    return f"{prefix}{table}" + (f"-v{version}" if version > 1 else "")
 
 
 def _endpoint_target(value: str | None) -> str | None:
@@ -60,8 +75,8 @@ def _optional_path(env: Mapping[str, str], name: str) -> Path | None:
 class TableNames:
     """DynamoDB table names.
 
-    Each is ``PIXELLIFT_TABLE_PREFIX`` plus the table, unless ``PIXELLIFT_<TABLE>_TABLE`` names it
-    (as it does for names CloudFormation generated).
+    Each is ``PIXELLIFT_TABLE_PREFIX`` plus the table (and ``-v<n>`` for a table whose key schema
+    is at version n > 1), unless ``PIXELLIFT_<TABLE>_TABLE`` names it (as the stack does).
     """
 
     workspaces: str
@@ -77,7 +92,7 @@ class TableNames:
     def from_env(cls, env: Mapping[str, str]) -> TableNames:
         """Resolve every table name from the environment."""
         prefix = env.get("PIXELLIFT_TABLE_PREFIX", "pixellift-")
-        names = {t: env.get(f"PIXELLIFT_{t.upper()}_TABLE", prefix + t) for t in TABLES}
+        names = {t: env.get(f"PIXELLIFT_{t.upper()}_TABLE", table_name(prefix, t)) for t in TABLES}
         return cls(**names)
 
 

@@ -59,9 +59,9 @@ def _item_line(item: ItemRecord) -> str:
 
 
 def _refresh(
-    runtime: LocalRuntime, batch_id: str, progress: Progress, task: TaskID, w: Watch
+    runtime: LocalRuntime, batch: IngestedBatch, progress: Progress, task: TaskID, w: Watch
 ) -> None:
-    items = list(runtime.deps.items.list(batch_id))
+    items = list(runtime.deps.items.list(batch.workspace_id, batch.batch_id))
     counts = Counter(i.status for i in items)
     done = counts[ItemStatus.CHARGED] + counts[ItemStatus.FAILED]
     for item in items:
@@ -80,7 +80,7 @@ def _refresh(
 
 def follow(runtime: LocalRuntime, batch: IngestedBatch) -> None:
     """Show per-item progress until the batch's execution ends."""
-    items = list(runtime.deps.items.list(batch.batch_id))
+    items = list(runtime.deps.items.list(batch.workspace_id, batch.batch_id))
     already = {i.item_id for i in items if i.status in _DONE}
     watch = Watch(already, len(already), time.perf_counter())
     with batch_progress() as progress:
@@ -88,9 +88,9 @@ def follow(runtime: LocalRuntime, batch: IngestedBatch) -> None:
         arn = batch.execution_arn
         pause = max(POLL_SECONDS, batch.item_count / ITEMS_PER_POLL_SECOND)
         while arn is not None and runtime.execution(arn).status == "RUNNING":
-            _refresh(runtime, batch.batch_id, progress, task, watch)
+            _refresh(runtime, batch, progress, task, watch)
             time.sleep(pause)
-        _refresh(runtime, batch.batch_id, progress, task, watch)
+        _refresh(runtime, batch, progress, task, watch)
 
 
 def _start(runtime: LocalRuntime, photos: Path, request: dict[str, Any]) -> IngestedBatch:

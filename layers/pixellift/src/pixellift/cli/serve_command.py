@@ -29,11 +29,11 @@ import typer
 from chalice.config import Config
 from chalice.local import LocalDevServer, create_local_server
 
+from pixellift.adapters.aws.access_invitations import DynamoInvitations
 from pixellift.adapters.aws.access_local import (
     attached_access_tables,
     signing_key,
 )
-from pixellift.adapters.aws.access_invitations import DynamoInvitations
 from pixellift.adapters.aws.access_models import AccessTableNames
 from pixellift.adapters.aws.access_repos import (
     DynamoApiKeys,

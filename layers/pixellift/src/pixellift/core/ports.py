@@ -164,14 +164,17 @@ class PresetRepository(Protocol):
 
 
 class BatchRepository(Protocol):
-    """Batches by id, with optimistic concurrency on ``version``."""
+    """A workspace's batches, with optimistic concurrency on ``version``.
+
+    Every read names the workspace: a batch id of another workspace finds nothing.
+    """
 
     def create(self, batch: BatchRecord) -> bool:
         """Store a new batch; ``False`` if the id exists already (nothing is changed)."""
         ...
 
-    def get(self, batch_id: str) -> BatchRecord | None:
-        """The batch, or ``None``."""
+    def get(self, workspace_id: str, batch_id: str) -> BatchRecord | None:
+        """The workspace's batch, or ``None``."""
         ...
 
     def replace(self, batch: BatchRecord) -> BatchRecord | None:
@@ -183,18 +186,18 @@ class BatchRepository(Protocol):
 
 
 class ItemRepository(Protocol):
-    """The items of batches, with optimistic concurrency on ``version``."""
+    """The items of a workspace's batches, with optimistic concurrency on ``version``."""
 
     def create(self, item: ItemRecord) -> bool:
         """Store a new item; ``False`` if it exists already (nothing is changed)."""
         ...
 
-    def get(self, batch_id: str, item_id: str) -> ItemRecord | None:
-        """The item, or ``None``."""
+    def get(self, workspace_id: str, batch_id: str, item_id: str) -> ItemRecord | None:
+        """The item, or ``None`` (also when the batch belongs to another workspace)."""
         ...
 
-    def list(self, batch_id: str) -> Iterator[ItemRecord]:
-        """The batch's items in item-id order."""
+    def list(self, workspace_id: str, batch_id: str) -> Iterator[ItemRecord]:
+        """The batch's items in item-id order (none when it belongs to another workspace)."""
         ...
 
     def replace(self, item: ItemRecord) -> ItemRecord | None:
@@ -206,10 +209,10 @@ class ItemRepository(Protocol):
 
 
 class OutputIndex(Protocol):
-    """Finished outputs by content key (input hash + preset digest + rule-set digest)."""
+    """A workspace's finished outputs by content key (input hash + preset + rule-set digest)."""
 
-    def get(self, content_key: str) -> OutputRecord | None:
-        """The output made from exactly this input, preset and rule set, if any."""
+    def get(self, workspace_id: str, content_key: str) -> OutputRecord | None:
+        """The workspace's output made from exactly this input, preset and rule set, if any."""
         ...
 
     def add(self, record: OutputRecord) -> OutputRecord:

@@ -35,29 +35,42 @@ class PresetModel(Model):
 
 
 class BatchModel(Model):
-    """``batches``: one per batch id."""
+    """``batches``: a workspace's batches (range key: batch id)."""
 
-    batch_id = UnicodeAttribute(hash_key=True)
+    workspace_id = UnicodeAttribute(hash_key=True)
+    batch_id = UnicodeAttribute(range_key=True)
+    status = UnicodeAttribute()
+    version = NumberAttribute(default=0)
+    body = UnicodeAttribute()
+
+
+def batch_scope(workspace_id: str, batch_id: str) -> str:
+    """The items table's partition key: the batch, inside its workspace.
+
+    Examples
+    --------
+    >>> batch_scope("acme", "b-1")
+    'acme/b-1'
+    """
+    return f"{workspace_id}/{batch_id}"
+
+
+class ItemModel(Model):
+    """``items``: the items of a workspace's batch (hash ``workspace/batch``, range item id)."""
+
+    batch_scope = UnicodeAttribute(hash_key=True)
+    item_id = UnicodeAttribute(range_key=True)
     workspace_id = UnicodeAttribute()
     status = UnicodeAttribute()
     version = NumberAttribute(default=0)
     body = UnicodeAttribute()
 
 
-class ItemModel(Model):
-    """``items``: the items of a batch (range key: item id)."""
-
-    batch_id = UnicodeAttribute(hash_key=True)
-    item_id = UnicodeAttribute(range_key=True)
-    status = UnicodeAttribute()
-    version = NumberAttribute(default=0)
-    body = UnicodeAttribute()
-
-
 class OutputModel(Model):
-    """``outputs``: content-addressed output index."""
+    """``outputs``: a workspace's content-addressed output index (range key: content key)."""
 
-    content_key = UnicodeAttribute(hash_key=True)
+    workspace_id = UnicodeAttribute(hash_key=True)
+    content_key = UnicodeAttribute(range_key=True)
     body = UnicodeAttribute()
 
 

@@ -15,7 +15,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
-from pixellift.adapters.aws.dynamodb_models import Tables
+from pixellift.adapters.aws.dynamodb_models import Tables, batch_scope
 from pixellift.adapters.aws.errors import translated
 from pixellift.core.contracts.records import (
     BatchRecord,
@@ -106,15 +106,15 @@ class DynamoPresets:
 
 
 class DynamoBatches:
-    """``BatchRepository`` on the batches table."""
+    """``BatchRepository`` on the batches table (keyed by workspace, then batch id)."""
 
     def __init__(self, tables: Tables) -> None:
         self._model = tables.batches
 
     def _row(self, batch: BatchRecord) -> Model:
         return self._model(
+            batch.workspace_id,
             batch.batch_id,
-            workspace_id=batch.workspace_id,
             status=str(batch.status),
             version=batch.version,
             body=batch.model_dump_json(),
@@ -124,9 +124,9 @@ class DynamoBatches:
         """Store a new batch; ``False`` if the id exists."""
         return conditional_put(self._row(batch), self._model.batch_id.does_not_exist(), "batch")
 
-    def get(self, batch_id: str) -> BatchRecord | None:
-        """The batch, or ``None``."""
-        row = get_row(self._model, f"batch {batch_id}", batch_id)
+    def get(self, workspace_id: str, batch_id: str) -> BatchRecord | None:
+        """The workspace's batch, or ``None``."""
+        row = get_row(self._model, f"batch {batch_id}", workspace_id, batch_id)
         return None if row is None else _load(BatchRecord, row.body)
 
     def replace(self, batch: BatchRecord) -> BatchRecord | None:
@@ -139,15 +139,16 @@ class DynamoBatches:
 
 
 class DynamoItems:
-    """``ItemRepository`` on the items table."""
+    """``ItemRepository`` on the items table (partitioned by ``workspace/batch``)."""
 
     def __init__(self, tables: Tables) -> None:
         self._model = tables.items
 
     def _row(self, item: ItemRecord) -> Model:
         return self._model(
-            item.batch_id,
+            batch_scope(item.workspace_id, item.batch_id),
             item.item_id,
+            workspace_id=item.workspace_id,
             status=str(item.status),
             version=item.version,
             body=item.model_dump_json(),
@@ -157,15 +158,16 @@ class DynamoItems:
         """Store a new item; ``False`` if it exists."""
         return conditional_put(self._row(item), self._model.item_id.does_not_exist(), "item")
 
-    def get(self, batch_id: str, item_id: str) -> ItemRecord | None:
+    def get(self, workspace_id: str, batch_id: str, item_id: str) -> ItemRecord | None:
         """The item, or ``None``."""
-        row = get_row(self._model, f"item {batch_id}/{item_id}", batch_id, item_id)
+        what = f"item {batch_id}/{item_id}"
+        row = get_row(self._model, what, batch_scope(workspace_id, batch_id), item_id)
         return None if row is None else _load(ItemRecord, row.body)
 
-    def list(self, batch_id: str) -> Iterator[ItemRecord]:
+    def list(self, workspace_id: str, batch_id: str) -> Iterator[ItemRecord]:
         """The batch's items in item-id order."""
         with translated(f"items of {batch_id}"):
-            for row in self._model.query(batch_id, consistent_read=True):
+            for row in self._model.query(batch_scope(workspace_id, batch_id), consistent_read=True):
                 yield _load(ItemRecord, row.body)
 
     def replace(self, item: ItemRecord) -> ItemRecord | None:
@@ -177,22 +179,22 @@ class DynamoItems:
 
 
 class DynamoOutputs:
-    """``OutputIndex`` on the outputs table."""
+    """``OutputIndex`` on the outputs table (keyed by workspace, then content key)."""
 
     def __init__(self, tables: Tables) -> None:
         self._model = tables.outputs
 
-    def get(self, content_key: str) -> OutputRecord | None:
-        """The output of this content key, or ``None``."""
-        row = get_row(self._model, f"output {content_key}", content_key)
+    def get(self, workspace_id: str, content_key: str) -> OutputRecord | None:
+        """The workspace's output of this content key, or ``None``."""
+        row = get_row(self._model, f"output {content_key}", workspace_id, content_key)
         return None if row is None else _load(OutputRecord, row.body)
 
     def add(self, record: OutputRecord) -> OutputRecord:
         """Record an output; the first record of a key wins."""
-        row = self._model(record.content_key, body=record.model_dump_json())
+        row = self._model(record.workspace_id, record.content_key, body=record.model_dump_json())
         if conditional_put(row, self._model.content_key.does_not_exist(), "output"):
             return record
-        return self.get(record.content_key) or record
+        return self.get(record.workspace_id, record.content_key) or record
 
 
 class DynamoPolicyStates:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -23,6 +24,10 @@ from urllib.parse import quote, unquote
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.s3.models import S3Backend, s3_backends
+
+from pixellift.adapters.local.legacy_state import LegacyTables, rescope
+
+_LOG = logging.getLogger(__name__)
 
 _WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
 _TRANSACT_OPS = ("Put", "Update", "Delete")
@@ -71,12 +76,22 @@ class DurableState:
         S3 buckets whose objects are kept on disk.
     region
         Region of the tables.
+    legacy
+        Tables of an earlier key schema whose journaled entries are rewritten for the tables
+        that replace them (:mod:`pixellift.adapters.local.legacy_state`).
     """
 
     def __init__(
-        self, root: Path, *, tables: Iterable[str], buckets: Iterable[str], region: str
+        self,
+        root: Path,
+        *,
+        tables: Iterable[str],
+        buckets: Iterable[str],
+        region: str,
+        legacy: LegacyTables | None = None,
     ) -> None:
         self.root = root
+        self._legacy = legacy
         self.tables = frozenset(tables)
         self.buckets = frozenset(buckets)
         self._region = region
@@ -114,6 +129,8 @@ class DurableState:
                         self._created[entry["create"]] = entry["params"]
                         continue
                     latest[(entry["table"], json.dumps(entry["key"], sort_keys=True))] = entry
+        if self._legacy is not None:
+            latest = self._rescoped(latest, self._legacy)
         for name, params in self._created.items():
             if name not in self._dynamodb.tables:
                 self._dynamodb.create_table(name, **params)
@@ -130,6 +147,24 @@ class DurableState:
                     self._s3.put_object(bucket, unquote(path.name), path.read_bytes())
         self._compact(e for e in latest.values() if e["item"] is not None)
         return restored
+
+    @staticmethod
+    def _rescoped(
+        latest: dict[tuple[str, str], dict[str, Any]], legacy: LegacyTables
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        if not any(table in legacy.names() for table, _ in latest):
+            return latest
+        done = rescope(list(latest.values()), legacy)
+        _LOG.warning(
+            "carried %d batches, %d items and %d outputs into the workspace-keyed tables"
+            " (%d items without a batch and %d unused outputs dropped)",
+            done.batches,
+            done.items,
+            done.outputs,
+            done.dropped_items,
+            done.dropped_outputs,
+        )
+        return {(e["table"], json.dumps(e["key"], sort_keys=True)): e for e in done.entries}
 
     def _compact(self, entries: Iterable[dict[str, Any]]) -> None:
         tmp = self._journal_path.with_suffix(".tmp")

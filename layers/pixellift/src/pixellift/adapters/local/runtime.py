@@ -37,6 +37,7 @@ from pixellift.adapters.local.lambda_invoker import (
     in_process_lambda,
     load_module,
 )
+from pixellift.adapters.local.legacy_state import LegacyTables
 from pixellift.adapters.local.moto_speedups import interpreter_caches
 from pixellift.adapters.local.process_workers import WorkerPool
 from pixellift.adapters.settings import Settings
@@ -205,6 +206,7 @@ class LocalRuntime:
                     *([s.drop_bucket] if self._keep_uploads else []),
                 ],
                 region=s.region,
+                legacy=LegacyTables.of(s.tables.batches, s.tables.items, s.tables.outputs),
             )
             durable.restore()
             self._stack.enter_context(durable.attached())

@@ -138,6 +138,7 @@ class FindingSummary(_Record):
 class ItemRecord(_Record):
     """One photo of a batch: its status, attempts, timings, outputs and findings."""
 
+    workspace_id: Id
     batch_id: Id
     item_id: Id
     name: str
@@ -167,8 +168,9 @@ class ItemRecord(_Record):
 
 
 class OutputRecord(_Record):
-    """A finished output, addressed by what made it: input bytes, preset and rule set."""
+    """A finished output of one workspace, addressed by what made it: input, preset and rule set."""
 
+    workspace_id: Id
     content_key: Id
     output_key: str
     steps_key: str

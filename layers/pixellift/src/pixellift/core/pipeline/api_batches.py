@@ -215,8 +215,8 @@ def find_batch(workspace_id: str, batch_id: str, deps: ApiDeps) -> BatchRecord:
     BatchNotFoundError
         No such batch in this workspace.
     """
-    batch = deps.batches.get(batch_id)
-    if batch is None or batch.workspace_id != workspace_id:
+    batch = deps.batches.get(workspace_id, batch_id)
+    if batch is None:
         msg = f"batch {batch_id} does not exist in workspace {workspace_id}"
         raise BatchNotFoundError(msg)
     return batch
@@ -251,7 +251,7 @@ def start_batch(workspace_id: str, batch_id: str, deps: ApiDeps) -> dict[str, An
         msg = f"batch {batch_id}: {len(missing)} of {len(expected)} photos not uploaded: {shown}"
         raise IllegalTransitionError(msg)
     objects = [SourceObject(key=arrived[n].key, etag=arrived[n].etag) for n in expected]
-    write_items(deps.items, batch_id, objects, expected)
+    write_items(deps.items, workspace_id, batch_id, objects, expected)
     running = deps.batches.replace(
         batch.model_copy(update={"runs": 1, "status": BatchStatus.RUNNING})
     )

@@ -44,7 +44,7 @@ def share_preview(grant: ShareGrant, item_id: str, deps: ApiDeps) -> dict[str, A
     batch_id = link.target_id.split("/", 1)[0]
     find_batch(link.workspace_id, batch_id, deps)
     shared = link.target_kind is not ResourceKind.IMAGE or link.target_id == f"{batch_id}/{item_id}"
-    item = deps.items.get(batch_id, item_id) if shared else None
+    item = deps.items.get(link.workspace_id, batch_id, item_id) if shared else None
     if item is None or item.output_key is None:
         msg = f"item {item_id} has no shared preview in link {link.link_id}"
         raise ItemNotFoundError(msg)

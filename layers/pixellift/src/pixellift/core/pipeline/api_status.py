@@ -12,7 +12,7 @@ from pixellift.core.pipeline.keys import batch_prefix
 def item_statuses(workspace_id: str, batch_id: str, deps: ApiDeps) -> Iterator[dict[str, Any]]:
     """Each item's status, attempts, outcome and findings, in item order."""
     find_batch(workspace_id, batch_id, deps)
-    for item in deps.items.list(batch_id):
+    for item in deps.items.list(workspace_id, batch_id):
         yield {
             "item_id": item.item_id,
             "name": item.name,

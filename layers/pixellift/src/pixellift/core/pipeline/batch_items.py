@@ -32,13 +32,18 @@ def is_photo_key(key: str) -> bool:
 
 
 def write_items(
-    items: ItemRepository, batch_id: str, objects: Sequence[SourceObject], names: Sequence[str]
+    items: ItemRepository,
+    workspace_id: str,
+    batch_id: str,
+    objects: Sequence[SourceObject],
+    names: Sequence[str],
 ) -> None:
     """Create one item per object, ids by position; items that exist are left as they are."""
     stems = unique_stems(list(names))
     for index, (obj, name, stem) in enumerate(zip(objects, names, stems, strict=True)):
         items.create(
             ItemRecord(
+                workspace_id=workspace_id,
                 batch_id=batch_id,
                 item_id=item_id_for(index),
                 name=name,

@@ -121,7 +121,7 @@ def settle_item(task: SettleTask, deps: PipelineDeps) -> SettleOutput:
     PermanentError
         Charging an item that has not been through the Compliance Gate.
     """
-    item = load_item(deps, task.batch_id, task.item_id)
+    item = load_item(deps, task.workspace_id, task.batch_id, task.item_id)
     if task.outcome == "fail":
         return record_failure(item, task.error or TaskError(Error="UnknownError", Cause=None), deps)
     if item.status is ItemStatus.CHARGED:
@@ -129,7 +129,7 @@ def settle_item(task: SettleTask, deps: PipelineDeps) -> SettleOutput:
     if item.status is not ItemStatus.GATED or item.content_key is None:
         msg = f"{item.name}: cannot charge an item that is {item.status}"
         raise IllegalTransitionError(msg)
-    batch = load_batch(deps, item.batch_id)
+    batch = load_batch(deps, item.workspace_id, item.batch_id)
     charge = deps.billing.debit(
         ChargeRequest(
             workspace_id=task.workspace_id,

@@ -48,23 +48,24 @@ class PipelineDeps:
     fix_services: Callable[[], FixServices]
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY
     plans: dict[str, RunPlan] = field(default_factory=dict, compare=False, hash=False)
-    """Plans already read, by batch id: a stored plan never changes, so warm containers keep it."""
+    """Plans already read, by ``workspace/batch``: a stored plan never changes, so warm containers
+    keep it."""
 
 
-def load_batch(deps: PipelineDeps, batch_id: str) -> BatchRecord:
-    """The batch, or a permanent error naming it."""
-    batch = deps.batches.get(batch_id)
+def load_batch(deps: PipelineDeps, workspace_id: str, batch_id: str) -> BatchRecord:
+    """The workspace's batch, or a permanent error naming it."""
+    batch = deps.batches.get(workspace_id, batch_id)
     if batch is None:
-        msg = f"batch {batch_id} does not exist"
+        msg = f"batch {batch_id} does not exist in workspace {workspace_id}"
         raise BatchNotFoundError(msg)
     return batch
 
 
-def load_item(deps: PipelineDeps, batch_id: str, item_id: str) -> ItemRecord:
+def load_item(deps: PipelineDeps, workspace_id: str, batch_id: str, item_id: str) -> ItemRecord:
     """The item, or a permanent error naming it."""
-    item = deps.items.get(batch_id, item_id)
+    item = deps.items.get(workspace_id, batch_id, item_id)
     if item is None:
-        msg = f"item {batch_id}/{item_id} does not exist"
+        msg = f"item {batch_id}/{item_id} does not exist in workspace {workspace_id}"
         raise ItemNotFoundError(msg)
     return item
 
@@ -77,11 +78,12 @@ def require_plan(batch: BatchRecord) -> RunPlan:
     return batch.plan
 
 
-def load_plan(deps: PipelineDeps, batch_id: str) -> RunPlan:
+def load_plan(deps: PipelineDeps, workspace_id: str, batch_id: str) -> RunPlan:
     """The batch's plan, read once per process."""
-    plan = deps.plans.get(batch_id)
+    key = f"{workspace_id}/{batch_id}"
+    plan = deps.plans.get(key)
     if plan is None:
-        plan = deps.plans[batch_id] = require_plan(load_batch(deps, batch_id))
+        plan = deps.plans[key] = require_plan(load_batch(deps, workspace_id, batch_id))
     return plan
 
 

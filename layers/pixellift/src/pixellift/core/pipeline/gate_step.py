@@ -48,8 +48,8 @@ def check_compliance(task: ItemTask, deps: PipelineDeps) -> GateOutput:
     PermanentError
         The item has not been processed (names it and its status).
     """
-    plan = load_plan(deps, task.batch_id)
-    item = load_item(deps, task.batch_id, task.item_id)
+    plan = load_plan(deps, task.workspace_id, task.batch_id)
+    item = load_item(deps, task.workspace_id, task.batch_id, task.item_id)
     if item.status in {ItemStatus.GATED, ItemStatus.CHARGED}:
         return _result(item)
     if item.status is not ItemStatus.PROCESSED or item.output_key is None:

@@ -133,8 +133,8 @@ def ingest_batch(request: IngestRequest, deps: PipelineDeps) -> IngestedBatch:
             item_count=len(objects),
         )
     )
-    write_items(deps.items, batch_id, objects, _names(request, objects))
-    batch = deps.batches.get(batch_id)
+    write_items(deps.items, request.workspace_id, batch_id, objects, _names(request, objects))
+    batch = deps.batches.get(request.workspace_id, batch_id)
     if batch is None:
         msg = f"batch {batch_id} vanished while it was being ingested"
         raise BatchNotFoundError(msg)

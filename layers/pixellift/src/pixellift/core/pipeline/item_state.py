@@ -44,7 +44,8 @@ def advance(item: ItemRecord, target: ItemStatus, **changes: Any) -> ItemRecord:
 
     Examples
     --------
-    >>> item = ItemRecord(batch_id="b", item_id="i1", name="a.jpg", stem="a", source_key="k")
+    >>> item = ItemRecord(workspace_id="acme", batch_id="b", item_id="i1", name="a.jpg",
+    ...     stem="a", source_key="k")
     >>> advance(item, ItemStatus.PROCESSING, attempts=1).status
     <ItemStatus.PROCESSING: 'PROCESSING'>
     """

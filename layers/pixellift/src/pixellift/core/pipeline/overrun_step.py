@@ -118,7 +118,7 @@ def shield_run(
     ws, bid = batch.workspace_id, batch.batch_id
     billing.open_workspace(ws)
     price = billing.item_price(deps.clock.now().date())
-    items = list(deps.items.list(bid))
+    items = list(deps.items.list(ws, bid))
     waiting = sorted(
         (i for i in items if i.status not in ITEM_DONE),
         key=lambda i: (i.status is ItemStatus.PENDING, i.item_id),
@@ -256,7 +256,7 @@ def open_continuation(
     )
     deps.batches.create(record)
     sources = [SourceObject(key=i.source_key, etag=i.source_etag) for i in deferred]
-    write_items(deps.items, cont.batch_id, sources, [i.name for i in deferred])
+    write_items(deps.items, record.workspace_id, cont.batch_id, sources, [i.name for i in deferred])
     return batch.model_copy(update={"continued_in": cont.batch_id})
 
 
@@ -268,7 +268,8 @@ def held_back(batch: BatchRecord, item: ItemRecord) -> bool:
     >>> from datetime import UTC, datetime
     >>> b = BatchRecord(batch_id="b", workspace_id="acme", marketplace="amazon",
     ...     created_at=datetime(2026, 11, 26, tzinfo=UTC), held_back=("i00003",))
-    >>> item = ItemRecord(batch_id="b", item_id="i00003", name="d.jpg", stem="d", source_key="k")
+    >>> item = ItemRecord(workspace_id="acme", batch_id="b", item_id="i00003", name="d.jpg",
+    ...     stem="d", source_key="k")
     >>> held_back(b, item), held_back(b, item.model_copy(update={"item_id": "i00000"}))
     (True, False)
     """

@@ -53,6 +53,7 @@ def _make_output(
     # The index is written last: a record in it promises that both objects exist.
     return deps.results.add(
         OutputRecord(
+            workspace_id=item.workspace_id,
             content_key=key,
             output_key=output_key,
             steps_key=steps_key,
@@ -78,11 +79,12 @@ def process_item(task: ItemTask, deps: PipelineDeps) -> ProcessOutput:
     TransientError
         A store is unavailable, or the item changed concurrently.
     """
-    plan = load_plan(deps, task.batch_id)
-    item = load_item(deps, task.batch_id, task.item_id)
+    plan = load_plan(deps, task.workspace_id, task.batch_id)
+    item = load_item(deps, task.workspace_id, task.batch_id, task.item_id)
     if item.status not in {ItemStatus.PENDING, ItemStatus.PROCESSING}:
         return _result(item, skipped=True)
-    if item.status is ItemStatus.PENDING and held_back(load_batch(deps, task.batch_id), item):
+    pending = item.status is ItemStatus.PENDING
+    if pending and held_back(load_batch(deps, task.workspace_id, task.batch_id), item):
         # The Overrun Shield paused the batch before this item: it waits for a resumed run.
         return _result(item, skipped=True)
     started = deps.clock.now()
@@ -92,7 +94,7 @@ def process_item(task: ItemTask, deps: PipelineDeps) -> ProcessOutput:
     source = deps.drop.get(item.source_key)
     sha = hashlib.sha256(source).hexdigest()
     key = content_key(task.workspace_id, sha, plan.preset_digest, plan.ruleset_digest)
-    record = deps.results.get(key)
+    record = deps.results.get(task.workspace_id, key)
     reused = record is not None and deps.outputs.head(record.output_key) is not None
     if record is None or not reused:
         record = _make_output(source, item, plan, deps, key=key, sha=sha)

@@ -38,7 +38,8 @@ def output_name(item: ItemRecord) -> str | None:
 
     Examples
     --------
-    >>> item = ItemRecord(batch_id="b", item_id="i1", name="a.png", stem="a", source_key="k",
+    >>> item = ItemRecord(workspace_id="acme", batch_id="b", item_id="i1", name="a.png",
+    ...                   stem="a", source_key="k",
     ...                   status="CHARGED", output_key="objects/c-1.jpg", extension=".jpg",
     ...                   passed=False)
     >>> output_name(item)
@@ -146,9 +147,10 @@ def _manifest(batch: BatchRecord, entries: list[dict[str, Any]], result: Publish
 
 def publish_batch(task: PublishTask, deps: PipelineDeps) -> PublishResult:
     """Publish the batch's outputs, manifest and report; record its final status."""
-    batch = load_batch(deps, task.batch_id)
+    batch = load_batch(deps, task.workspace_id, task.batch_id)
     items = [
-        _finish_unfinished(batch, i, task.error, deps) for i in deps.items.list(batch.batch_id)
+        _finish_unfinished(batch, i, task.error, deps)
+        for i in deps.items.list(batch.workspace_id, batch.batch_id)
     ]
     prefix = batch_prefix(batch.workspace_id, batch.batch_id)
     for item in items:

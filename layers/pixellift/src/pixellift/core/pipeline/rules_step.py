@@ -102,11 +102,11 @@ def resolve_rules(task: BatchTask, deps: PipelineDeps) -> PlanSummary:
     PresetNotFoundError, RulePackNotFoundError, InvalidPresetError
         The batch names a preset or marketplace that does not exist, or they cannot be fitted.
     """
-    batch = load_batch(deps, task.batch_id)
+    batch = load_batch(deps, task.workspace_id, task.batch_id)
     if batch.plan is None:
         plan = make_plan(batch, base_preset(batch.workspace_id, batch.preset, deps.presets))
         stored = deps.batches.replace(batch.model_copy(update={"plan": plan}))
-        batch = stored or load_batch(deps, task.batch_id)
+        batch = stored or load_batch(deps, task.workspace_id, task.batch_id)
     if batch.plan is None:
         msg = f"batch {batch.batch_id}: plan not stored; retrying"
         raise ConcurrentUpdateError(msg)
