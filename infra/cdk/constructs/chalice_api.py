@@ -39,16 +39,23 @@ def is_chalice_app(source_dir: Path) -> bool:
     return (source_dir / "app.py").is_file() and (source_dir / ".chalice" / "config.json").is_file()
 
 
+def _is_project_module(name: str) -> bool:
+    """Whether ``name`` is the project's ``chalicelib`` package or one of its modules."""
+    return name == "chalicelib" or name.startswith("chalicelib.")
+
+
 @contextlib.contextmanager
 def _packaging(work_dir: Path, region: str) -> Iterator[None]:
     """Run Chalice's packager in ``work_dir`` with a region, leaving the process as it was.
 
     Loading the app, Chalice puts the stage's environment variables into ``os.environ``, the project
-    folder on ``sys.path`` and the project's ``app`` module in ``sys.modules``; all three are
-    restored afterwards so that synthesis has no effect on the rest of the process.
+    folder on ``sys.path`` and the project's ``app`` module (and its ``chalicelib`` package) in
+    ``sys.modules``; all are restored afterwards so that synthesis has no effect on the rest of the
+    process.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     environ, path, app_module = dict(os.environ), list(sys.path), sys.modules.get("app")
+    project_modules = {n: m for n, m in sys.modules.items() if _is_project_module(n)}
     if "AWS_DEFAULT_REGION" not in os.environ and "AWS_REGION" not in os.environ:
         os.environ["AWS_DEFAULT_REGION"] = region
     try:
@@ -62,6 +69,9 @@ def _packaging(work_dir: Path, region: str) -> Iterator[None]:
             sys.modules.pop("app", None)
         else:
             sys.modules["app"] = app_module
+        for name in [n for n in sys.modules if _is_project_module(n)]:
+            del sys.modules[name]
+        sys.modules.update(project_modules)
 
 
 class ChaliceApi(Construct):

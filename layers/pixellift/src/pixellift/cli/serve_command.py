@@ -51,12 +51,19 @@ from pixellift.core.pipeline.autofix import FixServices
 
 
 def load_api_app(functions_dir: Path, module_name: str = "pixellift_local_api") -> ModuleType:
-    """Import ``functions_dir/api/app.py`` as ``module_name`` (a fresh app per name)."""
-    source = functions_dir / "api" / "app.py"
+    """Import ``functions_dir/api/app.py`` as ``module_name`` (a fresh app per name).
+
+    The project folder goes on ``sys.path`` first, as ``chalice local`` and Lambda put it, so
+    the app's ``chalicelib`` package is importable.
+    """
+    project = functions_dir / "api"
+    source = project / "app.py"
     spec = importlib.util.spec_from_file_location(module_name, source)
     if spec is None or spec.loader is None:
         msg = f"{source}: not an importable Chalice app"
         raise FileNotFoundError(msg)
+    if str(project) not in sys.path:
+        sys.path.insert(0, str(project))
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
