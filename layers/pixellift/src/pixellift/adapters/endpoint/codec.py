@@ -31,6 +31,8 @@ _SIXTEEN_BIT: Final = np.float32(65535.0)
 _RGB: Final = 3
 _MAX_NPY_HEADER: Final = 1 << 16
 _PROBE: Final = 4096
+_LEVEL_VALUES: Final = (np.arange(256, dtype=np.float32) / _EIGHT_BIT).reshape(1, 256)
+"""``k / 255`` in float32 for each 8-bit level ``k``: what a level means as a probability."""
 
 
 class WireFormatError(ValueError):
@@ -164,7 +166,10 @@ def as_alpha(array: npt.NDArray[np.generic], what: str, shape: tuple[int, int]) 
     if array.shape != shape:
         raise WireFormatError(f"{what} must have shape {shape} like its image, got {array.shape}")
     if array.dtype == np.uint8:
-        return np.asarray(array, dtype=np.float32) / _EIGHT_BIT
+        if not array.size:
+            return np.zeros(shape, np.float32)
+        grey: npt.NDArray[np.uint8] = np.ascontiguousarray(array, dtype=np.uint8)
+        return np.asarray(cv2.LUT(grey, _LEVEL_VALUES), np.float32)  # one pass: level -> k/255
     if array.dtype == np.uint16:
         return np.asarray(array, dtype=np.float32) / _SIXTEEN_BIT
     if array.dtype not in (np.float32, np.float64):
@@ -187,27 +192,27 @@ def alpha_levels(alpha: Alpha) -> npt.NDArray[np.uint8] | None:
     >>> alpha_levels(np.array([[0.3]], np.float32)) is None
     True
     """
+    if alpha.dtype != np.float32 or alpha.ndim != 2 or not alpha.size:  # noqa: PLR2004
+        return _levels_of(np.asarray(alpha, dtype=np.float32).reshape(alpha.shape))
     flat = alpha.reshape(-1)
-    probe = flat[:: max(1, flat.size // _PROBE)]
-    if not _exact_levels(probe):  # most model outputs fail on a few thousand pixels
+    if _levels_of(flat[:: max(1, flat.size // _PROBE)][np.newaxis]) is None:
+        return None  # most model outputs fail on a few thousand pixels
+    return _levels_of(alpha)
+
+
+def _levels_of(alpha: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8] | None:
+    """Round to levels, map them back through the table and compare: each one OpenCV pass."""
+    if not alpha.size:
+        return alpha.astype(np.uint8)
+    grey = np.ascontiguousarray(alpha if alpha.ndim == 2 else alpha.reshape(1, -1))  # noqa: PLR2004
+    in_range, _ = cv2.checkRange(grey, True, 0.0, 1.0 + 1e-7)  # no NaN, no infinity
+    if not in_range:
         return None
-    levels = _rounded_levels(alpha)
-    return levels.astype(np.uint8) if _reproduces(levels, alpha) else None
-
-
-def _rounded_levels(values: npt.NDArray[np.generic]) -> npt.NDArray[np.float32]:
-    scaled: npt.NDArray[np.float32] = np.multiply(values, _EIGHT_BIT, dtype=np.float32)
-    np.clip(scaled, 0.0, _EIGHT_BIT, out=scaled)
-    np.rint(scaled, out=scaled)
-    return scaled
-
-
-def _reproduces(levels: npt.NDArray[np.float32], values: npt.NDArray[np.generic]) -> bool:
-    return bool(np.array_equal(np.divide(levels, _EIGHT_BIT, dtype=np.float32), values))
-
-
-def _exact_levels(values: npt.NDArray[np.generic]) -> bool:
-    return _reproduces(_rounded_levels(values), values)
+    levels = cv2.convertScaleAbs(grey, alpha=float(_EIGHT_BIT))  # saturating, rounded
+    back = cv2.LUT(levels, _LEVEL_VALUES)
+    if cv2.countNonZero(cv2.compare(back, grey, cv2.CMP_NE)):
+        return None
+    return np.asarray(levels, dtype=np.uint8).reshape(alpha.shape)
 
 
 def alpha_to_wire(alpha: Alpha) -> npt.NDArray[np.generic]:
