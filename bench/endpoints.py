@@ -5,8 +5,10 @@ shared and noisy, so only ratios measured side by side mean anything):
 
 ``overhead``
     per photo, ``RemoteSegmenter.predict`` through a local server on loopback (``arrays``
-    profile: ``.npz`` both ways) against ``OnnxSegmenter.predict`` in process. Target: < 10 %.
-    The ``files`` profile (JSON with PNG, what SageMaker gets) is reported for information.
+    profile: the photo and its mask as ``.npy``) against ``OnnxSegmenter.predict`` in process.
+    Target: < 10 %. The ``tensor`` profile (``TensorSegmenter``: the core prepares the model's
+    input here, only the model runs on the endpoint) and the ``files`` profile (JSON with PNG)
+    are measured beside it.
 ``round trip``
     the same HTTP call to a server whose model answers an empty mask at once: the endpoint's
     own cost in milliseconds (HTTP, ``.npz`` packing, copies), and its share of the in-process
@@ -40,6 +42,7 @@ from pixellift.adapters.endpoint.inference import SegmentationModel
 from pixellift.adapters.endpoint.jobs import Limits
 from pixellift.adapters.endpoint.resilience import CircuitBreaker, ResilientInvoker
 from pixellift.adapters.endpoint.server import EndpointServer
+from pixellift.adapters.endpoint.tensor_client import TensorSegmenter
 from pixellift.adapters.local.model_cache import ModelCache
 from pixellift.adapters.local.onnx_models import OnnxSegmenter, load_segmenter
 from pixellift.adapters.settings import Settings
@@ -108,17 +111,23 @@ def overhead(
     """Median seconds per photo in process and through HTTP, interleaved run by run."""
     arrays, arrays_transport = _remote(url, "arrays")
     files, files_transport = _remote(url, "files")
+    tensor_transport = HttpTransport(url)
+    breaker = CircuitBreaker(url, clock=SystemClock())
+    invoker = ResilientInvoker(tensor_transport, breaker=breaker)
+    tensor = TensorSegmenter(invoker, local.name, local.spec)
     rows = []
     try:
         for name, rgb in photos.items():
             local.predict(rgb)
             arrays.predict(rgb)
             files.predict(rgb)
-            times: dict[str, list[float]] = {"local": [], "arrays": [], "files": []}
+            tensor.predict(rgb)
+            times: dict[str, list[float]] = {"local": [], "arrays": [], "files": [], "tensor": []}
             for _ in range(repeats):
                 times["local"].append(_timed(lambda rgb=rgb: local.predict(rgb)))
                 times["arrays"].append(_timed(lambda rgb=rgb: arrays.predict(rgb)))
                 times["files"].append(_timed(lambda rgb=rgb: files.predict(rgb)))
+                times["tensor"].append(_timed(lambda rgb=rgb: tensor.predict(rgb)))
             median = {key: statistics.median(values) for key, values in times.items()}
             rows.append(
                 {
@@ -127,13 +136,16 @@ def overhead(
                     "in_process_s": round(median["local"], 4),
                     "http_arrays_s": round(median["arrays"], 4),
                     "http_files_s": round(median["files"], 4),
+                    "http_tensor_s": round(median["tensor"], 4),
                     "overhead_arrays": round(median["arrays"] / median["local"] - 1.0, 4),
                     "overhead_files": round(median["files"] / median["local"] - 1.0, 4),
+                    "overhead_tensor": round(median["tensor"] / median["local"] - 1.0, 4),
                 }
             )
     finally:
         arrays_transport.close()
         files_transport.close()
+        tensor_transport.close()
     return rows
 
 
@@ -168,6 +180,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=0, help="onnxruntime intra-op threads")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument(
+        "--url",
+        help="measure against this running server (e.g. `pixellift endpoint serve segmentation`"
+        " in another process, as a container would run it) instead of one in this process",
+    )
     args = parser.parse_args(argv)
 
     photos = _photos()
@@ -177,11 +194,15 @@ def main(argv: list[str] | None = None) -> None:
         limits=Limits(max_request_bytes=256 * 2**20),
         workers=args.workers,
     )
-    with EndpointServer(app, "127.0.0.1", 0) as server:
-        rows = overhead(local, server.url, photos, args.repeats)
-        samples = list(photos.values())[: len(SAMPLES)]
-        eight = [samples[i % len(samples)] for i in range(8)]
-        batch = batching(server.url, eight, max(2, args.repeats // 2))
+    samples = list(photos.values())[: len(SAMPLES)]
+    eight = [samples[i % len(samples)] for i in range(8)]
+    if args.url:
+        rows = overhead(local, args.url, photos, args.repeats)
+        batch = batching(args.url, eight, max(2, args.repeats // 2))
+    else:
+        with EndpointServer(app, "127.0.0.1", 0) as server:
+            rows = overhead(local, server.url, photos, args.repeats)
+            batch = batching(server.url, eight, max(2, args.repeats // 2))
     null_app = EndpointApp(_null_model(), limits=app.limits, workers=1)
     with EndpointServer(null_app, "127.0.0.1", 0) as server:
         costs = transport_cost(server.url, photos, 3 * args.repeats)
@@ -193,6 +214,7 @@ def main(argv: list[str] | None = None) -> None:
         "cpus": os.cpu_count(),
         "workers": args.workers,
         "threads": args.threads,
+        "server": args.url or "in process",
         "providers": local.session().get_providers(),
         "repeats": args.repeats,
         "overhead": rows,
@@ -200,13 +222,14 @@ def main(argv: list[str] | None = None) -> None:
     }
     print(f"{report['cpus']} CPUs, {args.workers} workers, providers {report['providers']}")
     print(
-        f"{'photo':28} {'in-process':>10} {'http npz':>9} {'overhead':>9} {'json/png':>9}"
-        f" {'round trip':>10} {'share':>6}"
+        f"{'photo':28} {'in-process':>10} {'http npy':>9} {'overhead':>9} {'json/png':>9}"
+        f" {'tensor':>9} {'round trip':>10} {'share':>6}"
     )
     for row in rows:
         print(
             f"{row['photo']:28} {row['in_process_s']:>9.3f}s {row['http_arrays_s']:>8.3f}s "
             f"{row['overhead_arrays']:>+8.1%} {row['overhead_files']:>+8.1%}"
+            f" {row['overhead_tensor']:>+8.1%}"
             f" {row['transport_s'] * 1000:>8.1f}ms {row['transport_share']:>6.1%}"
         )
     print(

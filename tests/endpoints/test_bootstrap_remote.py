@@ -6,22 +6,27 @@ import io
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 from pixellift.adapters.bootstrap import build_fix_services, build_ocr_reader
 from pixellift.adapters.endpoint.clients import RemoteMatter, RemoteOcrReader, RemoteSegmenter
-from pixellift.adapters.endpoint.inference import MattingModel
+from pixellift.adapters.endpoint.inference import MattingModel, SegmentationModel
+from pixellift.adapters.endpoint.tensor_client import TensorSegmenter
 from pixellift.adapters.local.edge_matter import EdgeMatter
+from pixellift.adapters.local.onnx_models import OnnxSegmenter
 from pixellift.adapters.local.rapid_ocr import RapidOcrReader
 from pixellift.adapters.settings import Settings
+from pixellift.core.imaging.segmentation import U2NETP_SPEC
 from pixellift.core.pipeline.autofix import fix_photo
 from pixellift.core.pipeline.preset_schema import SegmentationSettings, SizeSettings
 from pixellift.core.pipeline.presets import load_preset
 
 
-def _settings(tmp_path: Path, endpoint: str) -> Settings:
+def _settings(tmp_path: Path, endpoint: str, model: str = "identity") -> Settings:
     env = {
         "HOME": str(tmp_path),
         "PIXELLIFT_SEGMENTATION_ENDPOINT": endpoint,
+        "PIXELLIFT_SEGMENTATION_MODEL": model,
         "PIXELLIFT_MODEL_DIR": str(tmp_path / "no-models"),
     }
     return Settings.from_env(env)
@@ -33,11 +38,17 @@ def test_settings_read_a_bare_endpoint_name_as_sagemaker(tmp_path: Path) -> None
     assert settings.segmentation_endpoint == "sagemaker:pixellift-dev-segmentation"
 
 
-def test_fix_runs_through_the_configured_http_endpoint(serve, segmentation_server, tmp_path):
-    # GIVEN settings naming a running segmentation server, and no local model at all
-    settings = _settings(tmp_path, segmentation_server.url)
+@pytest.mark.parametrize("profile", ["arrays", "tensor"])
+def test_fix_runs_through_the_configured_http_endpoint(serve, identity_model, tmp_path, profile):
+    # GIVEN settings naming a running segmentation server, and no local model at all: a model
+    # the registry knows (u2netp's spec) gets tensors, one it does not know gets the photo
+    name = "u2netp" if profile == "tensor" else "identity"
+    served = OnnxSegmenter(identity_model, U2NETP_SPEC, name=name, threads=1)
+    server = serve(SegmentationModel(served), None)
+    settings = _settings(tmp_path, server.url, model=name)
     services = build_fix_services(settings)
-    assert isinstance(services.segmenter, RemoteSegmenter)
+    kind = TensorSegmenter if profile == "tensor" else RemoteSegmenter
+    assert isinstance(services.segmenter, kind)
 
     # WHEN a photo on a busy background (so the model path is taken) is fixed
     rng = np.random.default_rng(7)  # fixed seed: a textured backdrop the classical path refuses

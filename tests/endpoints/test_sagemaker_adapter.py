@@ -13,16 +13,19 @@ from pixellift.adapters.aws.sagemaker_models import (
     sagemaker_segmenter,
 )
 from pixellift.adapters.endpoint.app import EndpointApp, Request
-from pixellift.adapters.endpoint.codec import encode_png
+from pixellift.adapters.endpoint.codec import dump_npy, encode_png
 from pixellift.adapters.endpoint.inference import SegmentationModel
 from pixellift.adapters.endpoint.jobs import Limits
 from pixellift.adapters.endpoint.resilience import CircuitBreaker, ResilientInvoker
+from pixellift.adapters.endpoint.tensor_client import TensorSegmenter
+from pixellift.adapters.local.onnx_models import OnnxSegmenter
 from pixellift.core.contracts.endpoints import JSON, BatchRequest, ImageInstance
 from pixellift.core.errors import (
     CorruptImageError,
     ModelEndpointUnavailableError,
     PermanentError,
 )
+from pixellift.core.imaging.segmentation import U2NETP_SPEC, preprocess_for_segmentation
 
 from tests.endpoints.conftest import FakeClock
 
@@ -158,3 +161,51 @@ def test_a_request_over_the_payload_limit_is_refused_before_sending(client):
     # THEN a permanent error names the limit
     with pytest.raises(PermanentError, match="over the endpoint's 1,000-byte limit"):
         invoker.invoke(b"x" * 2000, "application/json", "application/json")
+
+
+def test_tensor_segmenter_goes_through_sagemaker_with_the_model_named(
+    client, identity_model, coffee
+):
+    # GIVEN the container's answer to the photo's model-input tensor (the served model: u2netp)
+    served = OnnxSegmenter(identity_model, U2NETP_SPEC, name="u2netp", threads=1)
+    tensor = dump_npy(preprocess_for_segmentation(coffee, U2NETP_SPEC))
+    app = EndpointApp(SegmentationModel(served), limits=Limits())
+    content_type = "application/x-npy-tensor; model=u2netp"
+    try:
+        headers = {"content-type": content_type, "accept": "application/x-npy-tensor"}
+        answer = app.handle(Request("POST", "/invocations", headers, tensor))
+    finally:
+        app.close()
+    client.stubber.add_response(
+        "invoke_endpoint",
+        {"Body": _body(answer.body), "ContentType": "application/x-npy-tensor"},
+        expected_params={
+            "EndpointName": ENDPOINT,
+            "Body": tensor,
+            "ContentType": content_type,
+            "Accept": "application/x-npy-tensor",
+        },
+    )
+    invoker = sagemaker_invoker(ENDPOINT, client=client, clock=FakeClock())
+
+    # WHEN the photo is segmented through SageMaker in the tensor profile
+    alpha = TensorSegmenter(invoker, "u2netp", U2NETP_SPEC).predict(coffee)
+
+    # THEN the mask equals the in-process one, and the payload is the 1.2 MB tensor
+    np.testing.assert_array_equal(alpha, served.predict(coffee))
+    assert len(tensor) < 1_300_000
+
+
+def test_remote_models_send_tensors_when_the_served_model_is_known():
+    # GIVEN sagemaker: and http:// targets serving a registry model (no call is made)
+    from pixellift.adapters.endpoint.targets import RemoteModels
+
+    models = RemoteModels(FakeClock(), region_name="eu-west-1")
+
+    # WHEN segmenters are built for u2netp and for an operator's own model
+    known = models.segmenter("sagemaker:seg", "u2netp")
+    unknown = models.segmenter("sagemaker:seg", "my-model")
+
+    # THEN the known model gets tensors, the other one the photo
+    assert isinstance(known, TensorSegmenter)
+    assert not isinstance(unknown, TensorSegmenter)

@@ -55,7 +55,9 @@ def build_fix_services(settings: Settings) -> FixServices:
     clock = SystemClock()
     segmenter: Segmenter
     if settings.segmentation_endpoint is not None:
-        segmenter = _remote_models(settings).segmenter(settings.segmentation_endpoint)
+        segmenter = _remote_models(settings).segmenter(
+            settings.segmentation_endpoint, settings.segmentation_model
+        )
     else:
         segmenter = load_segmenter(
             settings.segmentation_model,

@@ -19,7 +19,14 @@ from pixellift.adapters.endpoint.failures import RequestError, failure
 from pixellift.adapters.endpoint.inference import EndpointModel, ImageJob, Inference
 from pixellift.adapters.endpoint.jobs import FailedItem, Limits, media_type, parse_body
 from pixellift.adapters.endpoint.render import Outcome, negotiate, render_binary, render_json
-from pixellift.core.contracts.endpoints import JSON, ErrorResponse, ItemError, PingResponse
+from pixellift.adapters.endpoint.tensors import RawSegmenter, answer_tensor
+from pixellift.core.contracts.endpoints import (
+    JSON,
+    TENSOR,
+    ErrorResponse,
+    ItemError,
+    PingResponse,
+)
 
 _LOG: Final = logging.getLogger(__name__)
 _ROUTES: Final = {"/ping": "GET", "/invocations": "POST"}
@@ -111,6 +118,12 @@ class EndpointApp:
                 f"{self.limits.max_request_bytes:,}-byte limit",
             )
         content_type = media_type(request.headers.get("content-type"))
+        if content_type == TENSOR:
+            raw = getattr(self.model, "raw", None)
+            raw = raw if isinstance(raw, RawSegmenter) else None
+            header, body = request.headers.get("content-type"), request.body
+            output = self._pool.submit(answer_tensor, raw, header, body).result()
+            return Response(200, TENSOR, output)
         parsed = parse_body(content_type, request.body, self.model.kind, self.limits)
         answer = negotiate(request.headers.get("accept"), parsed.form, self.model.kind)
         outcomes = list(self._pool.map(self._run, parsed.jobs))

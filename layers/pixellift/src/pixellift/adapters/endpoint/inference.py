@@ -69,6 +69,11 @@ class SegmentationModel:
         """The segmenter's name."""
         return self._segmenter.name
 
+    @property
+    def raw(self) -> Segmenter:
+        """The segmenter itself, for requests that send the model's input tensor."""
+        return self._segmenter
+
     def run(self, job: ImageJob) -> Inference:
         """The segmenter's probability map at the photo's size."""
         return Inference(alpha=self._segmenter.predict(job.rgb))

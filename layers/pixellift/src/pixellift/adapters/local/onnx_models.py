@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import onnxruntime as ort
 
 from pixellift.adapters.local.model_cache import U2NETP, ModelCache, PinnedModel
@@ -145,6 +146,17 @@ class OnnxSegmenter:
             The model file is missing, cannot be loaded, or rejects the input tensor.
         """
         tensor = preprocess_for_segmentation(rgb, self._spec)
+        raw = self.infer(tensor)
+        return postprocess_mask(raw, (rgb.shape[0], rgb.shape[1]), self._spec)
+
+    def infer(self, tensor: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """The model's first output for an input tensor already prepared by the core.
+
+        Raises
+        ------
+        InvalidModelError
+            The model file is missing, cannot be loaded, or rejects the input tensor.
+        """
         session = self.session()
         input_name = session.get_inputs()[0].name
         output_name = session.get_outputs()[0].name
@@ -155,7 +167,7 @@ class OnnxSegmenter:
                 f"model {self._name} ({self._model_path.name}) failed on a "
                 f"{tensor.shape} input: {_first_line(exc)}; check its input specification"
             ) from exc
-        return postprocess_mask(np.asarray(outputs[0]), (rgb.shape[0], rgb.shape[1]), self._spec)
+        return np.asarray(outputs[0], dtype=np.float32)
 
     def adopt(self, session: ort.InferenceSession) -> None:
         """Use an already opened session for this model (after checking its input)."""

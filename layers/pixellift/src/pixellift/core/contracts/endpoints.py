@@ -33,6 +33,9 @@ ENDPOINT_KINDS: Final[tuple[EndpointKind, ...]] = ("segmentation", "matting", "o
 JSON: Final = "application/json"
 NPZ: Final = "application/x-npz"
 NPY: Final = "application/x-npy"
+TENSOR: Final = "application/x-npy-tensor"
+"""A model's own input or output tensor as ``.npy``; the request names the model it was prepared
+for (``application/x-npy-tensor; model=u2netp``)."""
 PNG: Final = "image/png"
 IMAGE_MEDIA_TYPES: Final = frozenset(
     {
