@@ -16,7 +16,10 @@ from pixellift.adapters.endpoint.inference import EndpointModel, SegmentationMod
 from pixellift.adapters.endpoint.jobs import Limits
 from pixellift.adapters.endpoint.resilience import CircuitBreaker, ResilientInvoker
 from pixellift.adapters.endpoint.server import EndpointServer
-from pixellift.adapters.local.onnx_models import OnnxSegmenter
+from pixellift.adapters.local.model_cache import ModelCache
+from pixellift.adapters.local.onnx_models import OnnxSegmenter, load_segmenter
+from pixellift.adapters.settings import Settings
+from pixellift.core.errors import PhotoPipelineError
 from pixellift.core.imaging.segmentation import U2NETP_SPEC
 
 from tests.fakes.onnx_models import write_identity_model
@@ -126,3 +129,16 @@ def segmentation_server(
     identity_segmenter: OnnxSegmenter,
 ) -> EndpointServer:
     return serve(SegmentationModel(identity_segmenter), None)
+
+
+@pytest.fixture(scope="session")
+def u2netp_pair() -> tuple[OnnxSegmenter, OnnxSegmenter]:
+    """U2-Net-p twice (one in process, one to serve: separate sessions), or a skip."""
+    cache = ModelCache(Settings.from_env({}).model_dir)
+    try:
+        return (
+            load_segmenter("u2netp", cache, threads=1),
+            load_segmenter("u2netp", cache, threads=1),
+        )
+    except PhotoPipelineError as exc:
+        pytest.skip(f"U2-Net-p is not in the model cache ({exc})")

@@ -12,10 +12,8 @@ from pixellift.adapters.endpoint.http_transport import HttpTransport
 from pixellift.adapters.endpoint.inference import MattingModel, SegmentationModel
 from pixellift.adapters.endpoint.resilience import CircuitBreaker, ResilientInvoker
 from pixellift.adapters.local.edge_matter import EdgeMatter
-from pixellift.adapters.local.model_cache import ModelCache
-from pixellift.adapters.local.onnx_models import OnnxSegmenter, load_segmenter
-from pixellift.adapters.settings import Settings
-from pixellift.core.errors import ModelEndpointUnavailableError, PhotoPipelineError
+from pixellift.adapters.local.onnx_models import OnnxSegmenter
+from pixellift.core.errors import ModelEndpointUnavailableError
 from pixellift.core.imaging.segmentation import ModelInputSpec
 
 from tests.endpoints.conftest import FakeClock
@@ -91,14 +89,11 @@ def test_http_matter_gives_the_in_process_matte(serve, http_invoker, studio_shot
 
 @pytest.mark.model
 @pytest.mark.slow
-def test_http_segmenter_matches_in_process_u2netp_on_a_real_photo(serve, http_invoker, coffee):
+def test_http_segmenter_matches_in_process_u2netp_on_a_real_photo(
+    serve, http_invoker, coffee, u2netp_pair
+):
     # GIVEN U2-Net-p in process and behind a server (separate sessions)
-    settings = Settings.from_env({})
-    try:
-        local = load_segmenter("u2netp", ModelCache(settings.model_dir), threads=1)
-        served = load_segmenter("u2netp", ModelCache(settings.model_dir), threads=1)
-    except PhotoPipelineError as exc:
-        pytest.skip(f"U2-Net-p is not in the model cache ({exc})")
+    local, served = u2netp_pair
     server = serve(SegmentationModel(served), None)
 
     # WHEN the photo goes through both

@@ -8,9 +8,6 @@ from pixellift.adapters.endpoint.codec import dump_npy, load_npy
 from pixellift.adapters.endpoint.inference import MattingModel, SegmentationModel
 from pixellift.adapters.endpoint.tensor_client import TensorSegmenter
 from pixellift.adapters.local.edge_matter import EdgeMatter
-from pixellift.adapters.local.model_cache import ModelCache
-from pixellift.adapters.local.onnx_models import load_segmenter
-from pixellift.adapters.settings import Settings
 from pixellift.core.errors import PhotoPipelineError
 from pixellift.core.imaging.segmentation import U2NETP_SPEC, preprocess_for_segmentation
 
@@ -32,14 +29,11 @@ def test_tensor_profile_gives_the_in_process_mask(serve, http_invoker, identity_
     np.testing.assert_array_equal(alpha, identity_segmenter.predict(coffee))
 
 
-def test_tensor_profile_matches_in_process_u2netp_on_a_larger_photo(serve, http_invoker, coffee):
+def test_tensor_profile_matches_in_process_u2netp_on_a_larger_photo(
+    serve, http_invoker, coffee, u2netp_pair
+):
     # GIVEN U2-Net-p in process and behind a server (separate sessions)
-    settings = Settings.from_env({})
-    try:
-        local = load_segmenter("u2netp", ModelCache(settings.model_dir), threads=1)
-        served = load_segmenter("u2netp", ModelCache(settings.model_dir), threads=1)
-    except PhotoPipelineError as exc:
-        pytest.skip(f"U2-Net-p is not in the model cache ({exc})")
+    local, served = u2netp_pair
     server = serve(SegmentationModel(served), None)
     photo = np.repeat(np.repeat(coffee, 4, axis=0), 4, axis=1)  # 400 x 600
 

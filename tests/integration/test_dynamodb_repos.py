@@ -49,6 +49,22 @@ def item(item_id: str = "i00000") -> ItemRecord:
     )
 
 
+def output() -> OutputRecord:
+    return OutputRecord(
+        workspace_id="acme",
+        content_key="c-1",
+        output_key="objects/c-1.jpg",
+        steps_key="objects/c-1.steps.json",
+        output_bytes=10,
+        extension=".jpg",
+        input_sha256="ab",
+        preset_digest="p",
+        ruleset_digest="r",
+        seconds=1.0,
+        created_at=NOW,
+    )
+
+
 def test_create_stores_once(tables: Tables) -> None:
     # GIVEN a stored batch
     batches = DynamoBatches(tables)
@@ -100,19 +116,7 @@ def test_items_list_in_item_id_order(tables: Tables) -> None:
 def test_outputs_keep_the_first_record_of_a_content_key(tables: Tables) -> None:
     # GIVEN an output recorded for a content key
     outputs = DynamoOutputs(tables)
-    record = OutputRecord(
-        workspace_id="acme",
-        content_key="c-1",
-        output_key="objects/c-1.jpg",
-        steps_key="objects/c-1.steps.json",
-        output_bytes=10,
-        extension=".jpg",
-        input_sha256="ab",
-        preset_digest="p",
-        ruleset_digest="r",
-        seconds=1.0,
-        created_at=NOW,
-    )
+    record = output()
     outputs.add(record)
 
     # WHEN another record for the same key is added
@@ -127,19 +131,7 @@ def test_another_workspace_finds_nothing_of_acmes_batches_items_or_outputs(table
     DynamoBatches(tables).create(batch())
     DynamoItems(tables).create(item())
     outputs = DynamoOutputs(tables)
-    mine = OutputRecord(
-        workspace_id="acme",
-        content_key="c-1",
-        output_key="objects/c-1.jpg",
-        steps_key="objects/c-1.steps.json",
-        output_bytes=10,
-        extension=".jpg",
-        input_sha256="ab",
-        preset_digest="p",
-        ruleset_digest="r",
-        seconds=1.0,
-        created_at=NOW,
-    )
+    mine = output()
     outputs.add(mine)
     theirs = mine.model_copy(update={"workspace_id": "rival", "output_bytes": 7})
 

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Generic, TypeVar
 
 from pixellift.core.access.invitation_records import InvitationRecord
 from pixellift.core.access.records import ApiKeyRecord, Membership, ShareLinkRecord
@@ -71,89 +72,35 @@ class MemoryMemberships:
                 yield row
 
 
-class MemoryKeys:
-    """``ApiKeyRepository`` in a dict."""
+R = TypeVar("R", ApiKeyRecord, ShareLinkRecord, InvitationRecord)
+
+
+class _WorkspaceRows(Generic[R]):
+    """Versioned records of workspaces in a dict, keyed by ``(workspace, <id_field>)``."""
+
+    id_field: str
 
     def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], ApiKeyRecord] = {}
+        self.rows: dict[tuple[str, str], R] = {}
 
-    def add(self, record: ApiKeyRecord) -> bool:
-        """Store if the prefix is free."""
-        key = (record.workspace_id, record.prefix)
-        if key in self.rows:
-            return False
-        self.rows[key] = record
-        return True
+    def _key(self, record: R) -> tuple[str, str]:
+        return record.workspace_id, str(getattr(record, self.id_field))
 
-    def get(self, workspace_id: str, prefix: str) -> ApiKeyRecord | None:
-        """The key or ``None``."""
-        return self.rows.get((workspace_id, prefix))
-
-    def replace(self, record: ApiKeyRecord) -> ApiKeyRecord | None:
-        """Next version if the stored one matches."""
-        key = (record.workspace_id, record.prefix)
-        stored = self.rows.get(key)
-        if stored is None or stored.version != record.version:
-            return None
-        updated = record.model_copy(update={"version": record.version + 1})
-        self.rows[key] = updated
-        return updated
-
-    def list(self, workspace_id: str) -> Iterator[ApiKeyRecord]:
-        """The workspace's keys."""
-        yield from (r for r in self.rows.values() if r.workspace_id == workspace_id)
-
-
-class MemoryLinks:
-    """``ShareLinkRepository`` in a dict."""
-
-    def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], ShareLinkRecord] = {}
-
-    def add(self, record: ShareLinkRecord) -> bool:
-        """Store if the id is free."""
-        key = (record.workspace_id, record.link_id)
-        if key in self.rows:
-            return False
-        self.rows[key] = record
-        return True
-
-    def get(self, workspace_id: str, link_id: str) -> ShareLinkRecord | None:
-        """The link or ``None``."""
-        return self.rows.get((workspace_id, link_id))
-
-    def replace(self, record: ShareLinkRecord) -> ShareLinkRecord | None:
-        """Next version if the stored one matches."""
-        key = (record.workspace_id, record.link_id)
-        stored = self.rows.get(key)
-        if stored is None or stored.version != record.version:
-            return None
-        updated = record.model_copy(update={"version": record.version + 1})
-        self.rows[key] = updated
-        return updated
-
-
-class MemoryInvitations:
-    """``InvitationRepository`` in a dict."""
-
-    def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], InvitationRecord] = {}
-
-    def add(self, record: InvitationRecord) -> bool:
+    def add(self, record: R) -> bool:
         """Store if the id is free in the workspace."""
-        key = (record.workspace_id, record.invitation_id)
+        key = self._key(record)
         if key in self.rows:
             return False
         self.rows[key] = record
         return True
 
-    def get(self, workspace_id: str, invitation_id: str) -> InvitationRecord | None:
-        """The invitation or ``None``."""
-        return self.rows.get((workspace_id, invitation_id))
+    def get(self, workspace_id: str, record_id: str) -> R | None:
+        """The record or ``None``."""
+        return self.rows.get((workspace_id, record_id))
 
-    def replace(self, record: InvitationRecord) -> InvitationRecord | None:
+    def replace(self, record: R) -> R | None:
         """Next version if the stored one matches."""
-        key = (record.workspace_id, record.invitation_id)
+        key = self._key(record)
         stored = self.rows.get(key)
         if stored is None or stored.version != record.version:
             return None
@@ -161,8 +108,26 @@ class MemoryInvitations:
         self.rows[key] = updated
         return updated
 
-    def list(self, workspace_id: str) -> Iterator[InvitationRecord]:
-        """The workspace's invitations by id."""
+    def list(self, workspace_id: str) -> Iterator[R]:
+        """The workspace's records by id."""
         for (ws, _), row in sorted(self.rows.items()):
             if ws == workspace_id:
                 yield row
+
+
+class MemoryKeys(_WorkspaceRows[ApiKeyRecord]):
+    """``ApiKeyRepository`` in a dict."""
+
+    id_field = "prefix"
+
+
+class MemoryLinks(_WorkspaceRows[ShareLinkRecord]):
+    """``ShareLinkRepository`` in a dict."""
+
+    id_field = "link_id"
+
+
+class MemoryInvitations(_WorkspaceRows[InvitationRecord]):
+    """``InvitationRepository`` in a dict."""
+
+    id_field = "invitation_id"
