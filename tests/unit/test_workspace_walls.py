@@ -33,6 +33,7 @@ KNOWN_UNSCOPED: Final = {
     ("dynamodb_repos.py", "get_row"): "the generic point-read helper; its callers are checked",
     ("dynamodb_repos.py", "DynamoPolicyStates.get"): "marketplace policies are not workspace data",
     ("billing_moto.py", "*"): "moto emulation of transactions, not a repository read",
+    ("rescope_tables.py", "*"): "operator's one-off copy of every workspace's pre-workspace rows",
 }
 """Unscoped reads in code this scan does not own, with the reason (reported for follow-up)."""
 

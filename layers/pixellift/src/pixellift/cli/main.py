@@ -22,6 +22,7 @@ from pixellift.cli.rules_command import rules_app
 from pixellift.cli.run_command import run
 from pixellift.cli.segment_command import print_segment_report, run_segment
 from pixellift.cli.serve_command import serve
+from pixellift.cli.state_command import state_app
 from pixellift.core.errors import PhotoPipelineError
 from pixellift.core.pipeline.presets import builtin_preset_names, load_preset
 from pixellift.core.policy.schema import Role
@@ -91,6 +92,7 @@ app.add_typer(endpoint_app, name="endpoint")
 app.add_typer(access_app, name="access")
 app.add_typer(audit_app, name="audit")
 app.add_typer(credits_app, name="credits")
+app.add_typer(state_app, name="state")
 
 
 @app.command()

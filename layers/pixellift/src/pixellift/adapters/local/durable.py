@@ -25,7 +25,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.s3.models import S3Backend, s3_backends
 
-from pixellift.adapters.local.legacy_state import LegacyTables, rescope
+from pixellift.adapters.aws.legacy_tables import LegacyTables, rescope
 
 _LOG = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class DurableState:
         Region of the tables.
     legacy
         Tables of an earlier key schema whose journaled entries are rewritten for the tables
-        that replace them (:mod:`pixellift.adapters.local.legacy_state`).
+        that replace them (:mod:`pixellift.adapters.aws.legacy_tables`).
     """
 
     def __init__(
@@ -157,13 +157,15 @@ class DurableState:
         done = rescope(list(latest.values()), legacy)
         _LOG.warning(
             "carried %d batches, %d items and %d outputs into the workspace-keyed tables"
-            " (%d items without a batch and %d unused outputs dropped)",
+            " (%d items and %d outputs dropped, each logged with its reason)",
             done.batches,
             done.items,
             done.outputs,
-            done.dropped_items,
-            done.dropped_outputs,
+            done.dropped_from(legacy.items[0]),
+            done.dropped_from(legacy.outputs[0]),
         )
+        for dropped in done.dropped:
+            _LOG.warning("not carried: %s", dropped)
         return {(e["table"], json.dumps(e["key"], sort_keys=True)): e for e in done.entries}
 
     def _compact(self, entries: Iterable[dict[str, Any]]) -> None:
