@@ -46,6 +46,7 @@ SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic"}
 PHONE_OBJECTS = ("bottle", "carton", "mug", "shoe", "ring", "plush")
 PHONE_BATCH = 12
 """Photos per timed batch: enough that the per-batch steps (plan, publish) weigh like in use."""
+WORKSPACE = "bench"
 POLL_S = 0.25
 """How often the bench asks whether the execution ended (the CLI polls every 0.5 s or more)."""
 
@@ -99,9 +100,8 @@ def _settings(state: Path, threads: int) -> Any:
 def _work_seconds(runtime: Any, batch_id: str) -> float:
     """Seconds the batch spent in the core's own work: Auto-Fix (its step log) and the gate."""
     total = 0.0
-    workspace = runtime.settings.workspace
-    for item in runtime.deps.items.list(workspace, batch_id):
-        record = runtime.deps.results.get(workspace, item.content_key) if item.content_key else None
+    for item in runtime.deps.items.list(WORKSPACE, batch_id):
+        record = runtime.deps.results.get(WORKSPACE, item.content_key) if item.content_key else None
         total += (record.seconds if record else 0.0) + item.timings.get("gate_s", 0.0)
     return total
 
@@ -113,7 +113,7 @@ def _run_batch(runtime: Any, photos: dict[str, bytes], prefix: str, workers: int
     for name, data in photos.items():
         runtime.deps.drop.put(prefix + name, data, content_type="image/jpeg")
     request = IngestRequest(
-        workspace_id="bench", marketplace="amazon", prefix=prefix, max_concurrency=workers
+        workspace_id=WORKSPACE, marketplace="amazon", prefix=prefix, max_concurrency=workers
     )
     batch = runtime.ingest(request).batches[0]
     while (state := runtime.execution(batch.execution_arn or "")).status == "RUNNING":
@@ -141,7 +141,7 @@ def child_chain(
         ) as runtime,
     ):
         now = datetime.now(UTC)
-        runtime.deps.workspaces.create(Workspace(workspace_id="bench", name="b", created_at=now))
+        runtime.deps.workspaces.create(Workspace(workspace_id=WORKSPACE, name="b", created_at=now))
         # Warm containers: a one-photo batch first loads the model, the handlers and the clients.
         _run_batch(runtime, {"warm.png": _tiny_photos(1)["p0000.png"]}, "bench/warm/", workers)
         for name, data in photos.items():
@@ -152,6 +152,8 @@ def child_chain(
         seconds = time.perf_counter() - started
         output = state.output or {}
         work = _work_seconds(runtime, batch_id)
+        pool = runtime.worker_pools.get("process")
+        worker_peaks = pool.peak_rss_mb() if pool is not None else []
     return {
         "items": len(photos),
         "workers": workers,
@@ -162,6 +164,7 @@ def child_chain(
         "work_seconds": round(work, 3),
         "peak_rss_mb_before_batch": round(rss_before, 1),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "worker_peak_rss_mb": round(max(worker_peaks), 1) if worker_peaks else None,
     }
 
 
@@ -282,6 +285,21 @@ def _memory(batches: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _worker_memory(batches: list[dict[str, Any]]) -> dict[str, Any]:
+    """Peaks of the worker processes (each a Lambda environment) and of the runtime (moto)."""
+    if not batches:
+        return {"batches": [], "skipped": "--scaling-only"}
+    small, large = batches
+    return {
+        "batches": batches,
+        "worker_growth_share": round(
+            large["worker_peak_rss_mb"] / small["worker_peak_rss_mb"] - 1, 4
+        ),
+        "runtime_growth_share": round(large["peak_rss_mb"] / small["peak_rss_mb"] - 1, 4),
+        "target": "flat: a worker's peak for the larger batch within noise of the smaller",
+    }
+
+
 def measure(
     quick: bool, photos: str, *, scaling_only: bool = False, one_core: bool = False
 ) -> dict[str, Any]:
@@ -304,9 +322,16 @@ def measure(
     overhead = (chain1["seconds"] - chain1["work_seconds"]) / chain1["items"]
     versus_direct = (chain1["seconds"] - direct1["seconds"]) / chain1["items"]
     small, large = (20, 60) if quick else (100, 500)
+    sizes = (small, large) if not scaling_only else ()
     memory = [
         _spawn({"mode": "chain", "photos": "tiny", "count": n, "workers": 2, "threads": 1})
-        for n in ((small, large) if not scaling_only else ())
+        for n in sizes
+    ]
+    worker_memory = [
+        _spawn(
+            {"mode": "chain-processes", "photos": "tiny", "count": n, "workers": 2, "threads": 1}
+        )
+        for n in sizes
     ]
     return {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -326,6 +351,7 @@ def measure(
             "target": "< 0.05",
         },
         "memory": _memory(memory),
+        "worker_memory": _worker_memory(worker_memory),
         "scaling": {
             "one_worker": chain1,
             "two_workers": chain2,
@@ -368,6 +394,13 @@ def main(argv: list[str] | None = None) -> int:
     if m["batches"]:
         sizes = " -> ".join(f"{b['items']} items {b['peak_rss_mb']} MB" for b in m["batches"])
         print(f"memory: {sizes} ({m['growth_share']:+.1%})")
+        w = results["worker_memory"]
+        peaks = " -> ".join(
+            f"{b['items']} items: worker {b['worker_peak_rss_mb']} MB, "
+            f"runtime {b['peak_rss_mb']} MB"
+            for b in w["batches"]
+        )
+        print(f"worker processes: {peaks} (worker {w['worker_growth_share']:+.1%})")
     one, two = s["one_worker"]["items_per_s"], s["two_workers"]["items_per_s"]
     print(f"scaling: {one}/s with 1 worker, {two}/s with 2 = {s['speedup']}x (target >= 1.8x)")
     print(f"         the core alone in 2 threads: {s['core_alone_speedup']}x on this machine")

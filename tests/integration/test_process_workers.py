@@ -36,6 +36,7 @@ def test_a_batch_runs_in_two_worker_processes_with_partial_success(
         charges = ledger(runtime)
         outputs = [runtime.deps.outputs.head(i.output_key) for i in found.values() if i.output_key]
         in_workers = runtime.worker_pools["process"].invocations
+        peaks = runtime.worker_pools["process"].peak_rss_mb()
 
     # THEN the photos were processed and charged once, and the broken file failed by its name
     assert state.status == "SUCCEEDED"
@@ -45,8 +46,9 @@ def test_a_batch_runs_in_two_worker_processes_with_partial_success(
     assert found["broken.jpg"].error_kind == "UnsupportedImageFormatError"
     assert len(outputs) == 2 and None not in outputs
     assert len(charges) == 2
-    # every process task ran in the worker processes
+    # every process task ran in the worker processes, each of which reports its peak memory
     assert in_workers == len(photos)
+    assert 1 <= len(peaks) <= 2 and all(peak > 50 for peak in peaks)  # noqa: PLR2004 - MB
 
 
 def test_workers_and_injected_services_do_not_mix(settings: Settings) -> None:

@@ -106,6 +106,18 @@ class WorkerPool:
         )
         return future.result()
 
+    def peak_rss_mb(self) -> list[float]:
+        """Each live worker's peak resident memory in MB (Linux ``/proc``; empty elsewhere)."""
+        peaks = []
+        for pid in list(self._pool._processes or {}):  # noqa: SLF001 - the pool's own processes
+            status = Path(f"/proc/{pid}/status")
+            try:
+                lines = status.read_text().splitlines()
+            except OSError:
+                continue
+            peaks += [int(x.split()[1]) / 1024 for x in lines if x.startswith("VmHWM:")]
+        return peaks
+
     def close(self) -> None:
         """Stop the workers (after the invocations in flight)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
