@@ -198,6 +198,8 @@ def run(
     for cls in ("border", "watermark"):
         bands.update({f"{cls} opacity {op} 0.3": Counter() for op in ("<", ">=")})
     alarms: Counter[str] = Counter()
+    styles: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    misses: list[dict[str, Any]] = []
     seconds = []
     for i, (photo, image) in enumerate(generate(count, seed, photos)):
         start = time.perf_counter()
@@ -221,6 +223,13 @@ def run(
             if cls in ("border", "watermark"):
                 label = f"{cls} opacity {'>=' if mark.opacity >= OPACITY_SPLIT else '<'} 0.3"
                 bands[label].update(truths=1, recalled=int(hit))
+            style = mark.style.split("-")[0]  # a border's style carries its width
+            styles[(cls, style)].update(truths=1, recalled=int(hit))
+            if not hit:
+                misses.append(
+                    {"seed": seed + i, "photo": photo.name, "class": cls, "style": mark.style,
+                     "box": list(mark.finding.box)}
+                )  # fmt: skip
         kind = "packaging" if any(t.cls is GuardClass.PACKAGING_TEXT for t in image.truth) else ""
         if kind or not image.truth:
             kind = kind or "clean"
@@ -257,6 +266,15 @@ def run(
             }
             for kind in ("packaging", "clean")
         },
+        "styles": {
+            f"{cls} {style}": {
+                "truths": c["truths"],
+                "recalled": c["recalled"],
+                "recall": _ratio(c["recalled"], c["truths"]),
+            }
+            for (cls, style), c in sorted(styles.items())
+        },
+        "misses": misses,
         "seconds_per_image_median": round(statistics.median(seconds), 3) if seconds else None,
     }
 
@@ -281,6 +299,13 @@ def print_summary(result: dict[str, Any]) -> None:
         [k, v["images"], v["with_alarm"], v["rate"]] for k, v in result["false_alarms"].items()
     ]
     print(table(["photos", "images", "with a false alarm", "rate"], alarm_rows))
+    print()
+    style_rows = [[k, v["truths"], v["recalled"], v["recall"]] for k, v in result["styles"].items()]
+    print(table(["class and style", "truths", "recalled", "recall"], style_rows))
+    if result["misses"]:
+        print("\nmissed (seed, photo, class, style, box):")
+        for m in result["misses"]:
+            print(f"  {m['seed']} {m['photo']} {m['class']} {m['style']} {tuple(m['box'])}")
     print(f"\nmedian detector time per image: {result['seconds_per_image_median']} s")
 
 

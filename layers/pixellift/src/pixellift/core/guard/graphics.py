@@ -1,10 +1,9 @@
-"""Graphic additions found without OCR: borders and frames, promo badges, and inset pictures.
+"""Borders and frames: bands along the photo's edges that the backdrop does not share.
 
-All three work on a small copy of the photo (see :func:`working_copy`) and report boxes in the
-input's pixels. They lean on how such additions are made: a border is a band of one colour along
-an edge that the backdrop does not share; a badge is a compact shape of one flat, saturated
-colour (a starburst, a circle, a ribbon) carrying text or sitting near a corner; an inset is a
-rectangle of photo-like content with straight, unbroken sides, not surrounded by the product.
+A frame steps the brightness of (nearly) the whole of three or four sides at one depth, even
+when drawn semi-transparently over a busy photo; a caption strip or a coloured band is flat and
+unlike the backdrop. Boxes are in the input's pixels. Badges are found by
+:mod:`pixellift.core.guard.badges` and inset pictures by :mod:`pixellift.core.guard.insets`.
 """
 
 from __future__ import annotations
@@ -15,8 +14,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from pixellift.core.guard.findings import Box, GuardClass, GuardFinding
-from pixellift.core.guard.regions import ProductMap, make_finding, overlap, scale_box, working_copy
+from pixellift.core.guard.findings import GuardClass, GuardFinding
+from pixellift.core.guard.regions import ProductMap, make_finding, working_copy
 from pixellift.core.types import RgbImage
 
 _BAND_MAX: Final = 0.15  # a band wider than this share of the side is backdrop, not a border
@@ -30,13 +29,6 @@ _EDGE_BAND: Final = 6
 _EDGE_PRODUCT: Final = 0.4
 """Product share of that band above which the step is the product's edge."""
 _FRAME_SIDES: Final = 3
-_BADGE_AREA: Final = (0.002, 0.1)
-_BADGE_FLAT: Final = 0.6
-_BADGE_SOLIDITY: Final = 0.6
-_INSET_AREA: Final = (0.015, 0.4)
-_INSET_EDGES: Final = 0.85
-_INSET_TEXTURE: Final = 18.0
-_INSET_RING: Final = 0.7
 
 FloatImage = npt.NDArray[np.float32]
 
@@ -197,108 +189,4 @@ def find_borders(rgb: RgbImage, product: ProductMap) -> list[GuardFinding]:
             confidence=round(min(confidence, 0.95), 4),
             detector="border",
         )
-    ]
-
-
-def find_badges(
-    small: RgbImage, scale: float, text_boxes: list[Box], product: ProductMap
-) -> list[GuardFinding]:
-    """Compact shapes of one flat saturated colour that carry text or sit near a corner.
-
-    ``small`` is the working copy (``scale`` working pixels per input pixel); ``text_boxes``
-    are OCR line boxes in input pixels.
-    """
-    rows, cols = small.shape[:2]
-    hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
-    saturated = ((hsv[..., 1] > 115) & (hsv[..., 2] > 90)).astype(np.uint8)  # noqa: PLR2004
-    saturated = cv2.morphologyEx(saturated, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))  # type: ignore[assignment]
-    contours, _ = cv2.findContours(saturated, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    findings = []
-    for contour in contours:
-        area = cv2.contourArea(contour)
-        if not _BADGE_AREA[0] <= area / (rows * cols) <= _BADGE_AREA[1]:
-            continue
-        x, y, w, h = cv2.boundingRect(contour)
-        hull = cv2.contourArea(cv2.convexHull(contour))
-        if hull <= 0 or area / hull < _BADGE_SOLIDITY or max(w, h) > 4 * min(w, h):
-            continue
-        region = np.zeros((rows, cols), np.uint8)
-        cv2.drawContours(region, [contour], -1, 1, thickness=-1)
-        colours = small[(region > 0) & (hsv[..., 1] > 115)].astype(np.int16)  # noqa: PLR2004
-        if len(colours) == 0:
-            continue
-        flat = float((np.abs(colours - np.median(colours, axis=0)).max(axis=1) <= 15).mean())  # noqa: PLR2004
-        if flat < _BADGE_FLAT:
-            continue
-        box = scale_box((x, y, x + w, y + h), 1.0 / scale)
-        if any(overlap(box, t) >= 0.5 for t in text_boxes):  # noqa: PLR2004
-            continue  # coloured letters of a line of text, not a shape behind them
-        texted = any(overlap(t, box) >= 0.8 for t in text_boxes)  # noqa: PLR2004
-        cx, cy = (x + w / 2) / cols, (y + h / 2) / rows
-        cornered = min(cx, 1 - cx) < 0.3 and min(cy, 1 - cy) < 0.3  # noqa: PLR2004
-        if not (texted or cornered):
-            continue
-        confidence = 0.45 + 0.25 * texted + 0.15 * cornered + 0.1 * (flat >= 0.85)  # noqa: PLR2004
-        findings.append(
-            make_finding(
-                cls=GuardClass.BADGE,
-                box=box,
-                confidence=round(min(confidence, 0.95), 4),
-                polygon=tuple(
-                    (round(px / scale), round(py / scale)) for px, py in contour[:, 0].tolist()
-                ),
-                detector="badge",
-            )
-        )
-    del product
-    return findings
-
-
-def _sides_edged(edges: npt.NDArray[np.uint8], x: int, y: int, w: int, h: int) -> float:
-    near = cv2.dilate(edges, np.ones((5, 5), np.uint8)) > 0
-    sides = (
-        near[y, x : x + w],
-        near[y + h - 1, x : x + w],
-        near[y : y + h, x],
-        near[y : y + h, x + w - 1],
-    )
-    return min(float(s.mean()) for s in sides)
-
-
-def find_insets(small: RgbImage, scale: float, product: ProductMap) -> list[GuardFinding]:
-    """Rectangles of photo-like content with straight sides, inside the frame, off the product."""
-    rows, cols = small.shape[:2]
-    gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-    edges = cv2.Canny(gray, 50, 150)
-    # Only long straight edge runs: the sides of a pasted picture, not the content inside it.
-    run = max(9, round(0.04 * min(rows, cols)))
-    edges = cv2.morphologyEx(edges, cv2.MORPH_OPEN, np.ones((1, run), np.uint8)) | cv2.morphologyEx(  # type: ignore[operator]
-        edges, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8)
-    )
-    closed = cv2.dilate(edges, np.ones((3, 3), np.uint8))
-    contours, _ = cv2.findContours(closed, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
-    kept: list[tuple[Box, float]] = []
-    for contour in contours:
-        x, y, w, h = cv2.boundingRect(contour)
-        share = w * h / (rows * cols)
-        if not _INSET_AREA[0] <= share <= _INSET_AREA[1] or max(w, h) > 4 * min(w, h):
-            continue
-        if x <= 2 or y <= 2 or x + w >= cols - 2 or y + h >= rows - 2:  # noqa: PLR2004
-            continue
-        edged = _sides_edged(edges, x, y, w, h)
-        inner = gray[y + 3 : y + h - 3, x + 3 : x + w - 3]
-        if edged < _INSET_EDGES or inner.size == 0 or float(inner.std()) < _INSET_TEXTURE:
-            continue
-        box = scale_box((x, y, x + w, y + h), 1.0 / scale)
-        margin = max(3, round(0.05 * min(box[2] - box[0], box[3] - box[1])))
-        if product.ring_coverage(box, margin) >= _INSET_RING:
-            continue
-        if any(overlap(box, other) > 0.8 and overlap(other, box) > 0.8 for other, _ in kept):  # noqa: PLR2004
-            continue
-        kept.append((box, 0.6 + 0.35 * (edged - _INSET_EDGES) / (1 - _INSET_EDGES)))
-    return [
-        make_finding(
-            cls=GuardClass.INSET, box=box, confidence=round(min(c, 0.95), 4), detector="inset"
-        )
-        for box, c in kept
     ]

@@ -1,9 +1,10 @@
 """One entry point that runs every Text Guard detector on a photo: :func:`inspect_photo`.
 
 OCR runs once; its lines feed the text classifier, the contact-detail patterns and the badge
-detector. The other detectors work on a small copy of the photo, so the whole inspection costs
-little more than the OCR call. Caption bands found on that copy settle lines read on them as
-captions, and stand for the caption themselves where OCR read nothing on them.
+and inset detectors. The other detectors work on a small copy of the photo, so the whole
+inspection costs little more than the OCR call. Caption bands found on that copy settle lines
+read on them as captions, and stand for the caption themselves where OCR read nothing on them.
+A flat shape lying inside a detected inset is part of the pasted picture, not a badge.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
+from pixellift.core.guard.badges import find_badges
 from pixellift.core.guard.bands import find_caption_bands, on_bands
 from pixellift.core.guard.findings import GuardClass, GuardFinding
-from pixellift.core.guard.graphics import find_badges, find_borders, find_insets
+from pixellift.core.guard.graphics import find_borders
+from pixellift.core.guard.insets import find_insets
 from pixellift.core.guard.ports import CodeReader, SceneDetector
 from pixellift.core.guard.regions import ProductMap, check_inputs, overlap, working_copy
 from pixellift.core.guard.text import text_findings
@@ -22,6 +25,7 @@ from pixellift.core.ports import OcrReader
 from pixellift.core.types import Alpha, Mask, RgbImage
 
 _ON_BADGE = 0.8
+_IN_INSET = 0.8  # a flat shape this much inside an inset is part of the pasted picture
 
 
 @dataclass(frozen=True)
@@ -117,12 +121,13 @@ def inspect_photo(rgb: RgbImage, alpha: Alpha | Mask, services: GuardServices) -
         findings.extend(on_bands(text_findings(rgb, reading, product), bands))
     else:
         unchecked.append("text")
+    insets = find_insets(rgb, small, scale, product, text_boxes) if "inset" in wanted else []
     badges = find_badges(small, scale, text_boxes, product) if "badge" in wanted else []
+    badges = [b for b in badges if not any(overlap(b.box, i.box) >= _IN_INSET for i in insets)]
     findings = _on_badges(findings, badges) + badges
     if "border" in wanted:
         findings.extend(find_borders(rgb, product))
-    if "inset" in wanted:
-        findings.extend(find_insets(small, scale, product))
+    findings.extend(insets)
     for group, port in (("codes", services.codes), ("scene", services.scene)):
         if group not in wanted or port is None:
             unchecked.append(group)
