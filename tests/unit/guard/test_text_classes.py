@@ -68,6 +68,40 @@ def test_faint_text_is_a_watermark(bottle):
     assert _classes(faint, alpha, line("SAMPLE", box))[0][0] is GuardClass.WATERMARK
 
 
+def _flat_product() -> tuple[np.ndarray, np.ndarray]:
+    """A plain grey box (1000 x 600 px) on a white sweep, 1600 px tall: nothing printed on it."""
+    rng = np.random.default_rng(1)
+    rgb = np.full((1600, 1200, 3), 250, np.uint8)
+    rgb[300:1300, 300:900] = np.clip(rng.normal(150, 3, (1000, 600, 3)), 0, 255).astype(np.uint8)
+    alpha = np.zeros((1600, 1200), np.float32)
+    alpha[300:1300, 300:900] = 1.0
+    return rgb, alpha
+
+
+def _faint(rgb: np.ndarray, word: str, xy: tuple[int, int], size: int):
+    marked, box = draw_text(rgb, word, xy, size, (0, 0, 0))
+    return (rgb * 0.8 + marked * 0.2).astype(np.uint8), box
+
+
+def test_faint_label_sized_text_wholly_on_the_product_is_packaging():
+    # GIVEN small text in a subtle shade (20% black) printed on the product, 25 px tall
+    rgb, alpha = _flat_product()
+    subtle, box = _faint(rgb, "ESPRESSO", (400, 700), 34)
+
+    # WHEN it is classified / THEN it is packaging text, not a watermark
+    assert _classes(subtle, alpha, line("ESPRESSO", box))[0][0] is GuardClass.PACKAGING_TEXT
+
+
+def test_faint_large_text_over_the_product_is_a_watermark():
+    # GIVEN the same shade in a word taller than 5% of the photo, laid over the product
+    rgb, alpha = _flat_product()
+    faint, box = _faint(rgb, "SEAL", (420, 800), 110)
+    assert box[3] - box[1] > 0.05 * rgb.shape[0]
+
+    # WHEN it is classified / THEN it is a watermark
+    assert _classes(faint, alpha, line("SEAL", box))[0][0] is GuardClass.WATERMARK
+
+
 def test_text_repeated_across_the_photo_is_a_watermark(bottle):
     # GIVEN the same word in three places
     rgb, alpha = bottle

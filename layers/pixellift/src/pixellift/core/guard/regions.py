@@ -165,6 +165,11 @@ class ProductMap:
         table = cv2.integral(mask, sdepth=cv2.CV_64F).astype(np.int64)
         return cls(mask.astype(bool), scale, table)
 
+    @property
+    def image_rows(self) -> int:
+        """Rows of the photo the map was made from."""
+        return int(round(self.mask.shape[0] / self.scale))
+
     def _sum(self, box: Box) -> tuple[int, int]:
         rows, cols = self.mask.shape
         x0, y0, x1, y1 = clip_box(scale_box(box, self.scale), rows, cols)

@@ -50,6 +50,7 @@ _AXIS_DEGREES: Final = 1.5
 _DIAGONAL: Final = (15.0, 75.0)
 _PACKAGED_CONTACT: Final = 0.5
 _MIN_CHARACTERS: Final = 2  # contact details printed on the product: half confidence
+_LABEL_TEXT: Final = 0.05  # faint text on the product up to this share of the photo's height
 
 
 @dataclass(frozen=True)
@@ -211,8 +212,15 @@ def classify_line(
         cls = GuardClass.WATERMARK
         confidence *= 0.95 if repeated else 0.8
     elif text_look.contrast < (_FAINT_ON_PRODUCT if on_product else _FAINT) and not painted:
-        cls = GuardClass.WATERMARK
-        confidence *= 0.7
+        if on_product and box[3] - box[1] <= _LABEL_TEXT * product.image_rows:
+            # Faint, but wholly on the product at a label's size: printed in a subtle colour.
+            # Laid-over marks are set large to be seen across the photo (a stamp's initials
+            # are told by their ring, below).
+            cls = GuardClass.PACKAGING_TEXT
+            confidence *= min(inside, ring) * 0.8
+        else:
+            cls = GuardClass.WATERMARK
+            confidence *= 0.7
     elif on_product:
         caption = (
             text_look.banded
@@ -237,8 +245,9 @@ def classify_line(
 
 
 def _stamped(rgb: RgbImage, line: OcrLine, finding: GuardFinding) -> bool:
-    """A few letters off the product with a ring round them: a logo stamp, not a caption."""
-    if finding.cls is not GuardClass.OVERLAY_TEXT or len(_normal(line.text)) > _STAMP_LETTERS:
+    """A few letters with a ring round them: a logo stamp, not a caption or a label."""
+    stampable = (GuardClass.OVERLAY_TEXT, GuardClass.PACKAGING_TEXT)
+    if finding.cls not in stampable or len(_normal(line.text)) > _STAMP_LETTERS:
         return False
     return ringed(rgb, _box(line))
 
