@@ -1,7 +1,8 @@
 """One entry point that runs every Text Guard detector on a photo: :func:`inspect_photo`.
 
 OCR runs once; its lines feed the text classifier, the contact-detail patterns and the badge
-and inset detectors. The other detectors work on a small copy of the photo, so the whole
+and inset detectors. Ringed logo stamps are found without it, and the initials OCR read inside
+one are folded into the stamp. The other detectors work on a small copy of the photo, so the whole
 inspection costs little more than the OCR call. Caption bands found on that copy settle lines
 read on them as captions, and stand for the caption themselves where OCR read nothing on them.
 A flat shape lying inside a detected inset is part of the pasted picture, not a badge.
@@ -18,6 +19,8 @@ from pixellift.core.guard.bands import find_caption_bands, on_bands
 from pixellift.core.guard.findings import GuardClass, GuardFinding
 from pixellift.core.guard.graphics import find_borders
 from pixellift.core.guard.insets import find_insets
+from pixellift.core.guard.logos import DETECTOR as LOGO
+from pixellift.core.guard.logos import find_logo_stamps
 from pixellift.core.guard.ports import CodeReader, SceneDetector
 from pixellift.core.guard.regions import ProductMap, check_inputs, overlap, working_copy
 from pixellift.core.guard.text import text_findings
@@ -26,6 +29,9 @@ from pixellift.core.types import Alpha, Mask, RgbImage
 
 _ON_BADGE = 0.8
 _IN_INSET = 0.8  # a flat shape this much inside an inset is part of the pasted picture
+_IN_LOGO = 0.8  # a line this much inside a logo stamp's ring is its initials
+_INITIALS = 4  # a stamp carries initials, not a phrase
+_FOLDED = frozenset({GuardClass.OVERLAY_TEXT, GuardClass.PACKAGING_TEXT, GuardClass.WATERMARK})
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,23 @@ def _on_badges(findings: list[GuardFinding], badges: list[GuardFinding]) -> list
         else:
             out.append(f)
     return out
+
+
+def _in_logos(findings: list[GuardFinding], logos: list[GuardFinding]) -> list[GuardFinding]:
+    """Initials read inside a logo stamp's ring belong to the stamp: one watermark, its text."""
+    kept: list[GuardFinding] = []
+    texts: list[list[str]] = [[] for _ in logos]
+    for f in findings:
+        inside = [i for i, s in enumerate(logos) if overlap(f.box, s.box) >= _IN_LOGO]
+        initials = f.detector != "contact" and len(f.text or "") <= _INITIALS
+        if inside and initials and f.cls in _FOLDED:
+            texts[inside[0]].append(f.text or "")
+        else:
+            kept.append(f)
+    return kept + [
+        s.model_copy(update={"text": " ".join(t)}) if t else s
+        for s, t in zip(logos, texts, strict=True)
+    ]
 
 
 def inspect_photo(rgb: RgbImage, alpha: Alpha | Mask, services: GuardServices) -> GuardReport:
@@ -119,11 +142,17 @@ def inspect_photo(rgb: RgbImage, alpha: Alpha | Mask, services: GuardServices) -
         ]
         bands = find_caption_bands(small, scale, product)
         findings.extend(on_bands(text_findings(rgb, reading, product), bands))
+        findings = _in_logos(findings, find_logo_stamps(small, scale, product, text_boxes))
     else:
         unchecked.append("text")
     insets = find_insets(rgb, small, scale, product, text_boxes) if "inset" in wanted else []
     badges = find_badges(small, scale, text_boxes, product) if "badge" in wanted else []
     badges = [b for b in badges if not any(overlap(b.box, i.box) >= _IN_INSET for i in insets)]
+    findings = [
+        f
+        for f in findings
+        if f.detector != LOGO or not any(overlap(f.box, b.box) >= _ON_BADGE for b in badges)
+    ]
     findings = _on_badges(findings, badges) + badges
     if "border" in wanted:
         findings.extend(find_borders(rgb, product))
