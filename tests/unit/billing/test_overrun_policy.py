@@ -86,35 +86,15 @@ def test_the_grace_policy_puts_its_allowance_on_the_main_account_and_replaces_it
     ledger, audit = service(store)
     ledger.top_up(WS, "t-1", Money.of(10, "USD"))
     # WHEN the grace policy (0.10) is set, then replaced by a grace of 0.04, then by pause
-    first = set_policy(
-        settings,
-        ledger,
-        audit,
-        WS,
-        OverrunPolicy(policy=ShieldPolicy.GRACE, grace_minor=10),
-        at=AT,
-        actor="user:ana",
-    )
+
+    def set_(policy: OverrunPolicy) -> OverrunPolicy | None:
+        return set_policy(settings, ledger, audit, WS, policy, at=AT, actor="user:ana")
+
+    first = set_(OverrunPolicy(policy=ShieldPolicy.GRACE, grace_minor=10))
     after_first = ledger.account(WS, MAIN).allowance
-    set_policy(
-        settings,
-        ledger,
-        audit,
-        WS,
-        OverrunPolicy(policy=ShieldPolicy.GRACE, grace_minor=4),
-        at=AT,
-        actor="user:ana",
-    )
+    set_(OverrunPolicy(policy=ShieldPolicy.GRACE, grace_minor=4))
     after_second = ledger.account(WS, MAIN).allowance
-    replaced = set_policy(
-        settings,
-        ledger,
-        audit,
-        WS,
-        OverrunPolicy(policy=ShieldPolicy.PAUSE),
-        at=AT,
-        actor="user:ana",
-    )
+    replaced = set_(OverrunPolicy(policy=ShieldPolicy.PAUSE))
     # THEN the allowance follows the grace, and the stored policy is the last one
     assert first is None and replaced == OverrunPolicy(policy=ShieldPolicy.GRACE, grace_minor=4)
     assert (after_first, after_second, ledger.account(WS, MAIN).allowance) == (10, 4, 0)
