@@ -69,9 +69,13 @@ def _segmenter(threads: int) -> OnnxSegmenter:
     return segmenter
 
 
-def _remote(url: str, profile: WireProfile) -> tuple[RemoteSegmenter, HttpTransport]:
+def _invoker(url: str) -> tuple[ResilientInvoker, HttpTransport]:
     transport = HttpTransport(url)
-    invoker = ResilientInvoker(transport, breaker=CircuitBreaker(url, clock=SystemClock()))
+    return ResilientInvoker(transport, breaker=CircuitBreaker(url, clock=SystemClock())), transport
+
+
+def _remote(url: str, profile: WireProfile) -> tuple[RemoteSegmenter, HttpTransport]:
+    invoker, transport = _invoker(url)
     return RemoteSegmenter(invoker, profile=profile, batch_size=8), transport
 
 
@@ -111,9 +115,7 @@ def overhead(
     """Median seconds per photo in process and through HTTP, interleaved run by run."""
     arrays, arrays_transport = _remote(url, "arrays")
     files, files_transport = _remote(url, "files")
-    tensor_transport = HttpTransport(url)
-    breaker = CircuitBreaker(url, clock=SystemClock())
-    invoker = ResilientInvoker(tensor_transport, breaker=breaker)
+    invoker, tensor_transport = _invoker(url)
     tensor = TensorSegmenter(invoker, local.name, local.spec)
     rows = []
     try:

@@ -76,6 +76,8 @@ class EndpointApp:
     def __init__(self, model: EndpointModel, *, limits: Limits, workers: int = 1) -> None:
         self.model = model
         self.limits = limits
+        raw = getattr(model, "raw", None)
+        self._raw = raw if isinstance(raw, RawSegmenter) else None  # the model takes tensors
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="model")
 
     def close(self) -> None:
@@ -119,10 +121,8 @@ class EndpointApp:
             )
         content_type = media_type(request.headers.get("content-type"))
         if content_type == TENSOR:
-            raw = getattr(self.model, "raw", None)
-            raw = raw if isinstance(raw, RawSegmenter) else None
             header, body = request.headers.get("content-type"), request.body
-            output = self._pool.submit(answer_tensor, raw, header, body).result()
+            output = self._pool.submit(answer_tensor, self._raw, header, body).result()
             return Response(200, TENSOR, output)
         parsed = parse_body(content_type, request.body, self.model.kind, self.limits)
         answer = negotiate(request.headers.get("accept"), parsed.form, self.model.kind)

@@ -193,7 +193,7 @@ def alpha_levels(alpha: Alpha) -> npt.NDArray[np.uint8] | None:
     True
     """
     if alpha.dtype != np.float32 or alpha.ndim != 2 or not alpha.size:  # noqa: PLR2004
-        return _levels_of(np.asarray(alpha, dtype=np.float32).reshape(alpha.shape))
+        return _levels_of(np.asarray(alpha, dtype=np.float32))
     flat = alpha.reshape(-1)
     if _levels_of(flat[:: max(1, flat.size // _PROBE)][np.newaxis]) is None:
         return None  # most model outputs fail on a few thousand pixels
