@@ -15,9 +15,9 @@ from pixellift.adapters.aws.dynamodb_repos import (
     DynamoOutputs,
     DynamoWorkspaces,
 )
+from pixellift.adapters.aws.legacy_tables import LegacyTables
 from pixellift.adapters.aws.s3_store import S3ObjectStore
 from pixellift.adapters.local.durable import DurableState
-from pixellift.adapters.local.legacy_state import LegacyTables
 from pixellift.adapters.settings import Settings
 from pixellift.core.contracts.records import ItemRecord, Workspace
 

@@ -3,8 +3,8 @@
 Until key schema 2 the batches table was keyed by batch id, the items table by batch id and item
 id, and the output index by content key alone (docs/adr/0008-workspace-scoped-state.md). The
 rewrite is the same wherever the old rows come from: the local runtime's journal
-(:mod:`pixellift.adapters.local.legacy_state`) or a scan of a deployment's retained tables
-(:mod:`pixellift.adapters.aws.rescope_tables`). Rows are DynamoDB JSON (``{"attr": {"S": "..."}}``),
+(:class:`~pixellift.adapters.local.durable.DurableState`) or a scan of a deployment's retained
+tables (:mod:`pixellift.adapters.aws.rescope_tables`). Rows are DynamoDB JSON (``{"attr": {"S": "..."}}``),
 as both the journal and the DynamoDB client hold them:
 
 * a batch keeps its image (it always carried ``workspace_id``);

@@ -28,6 +28,7 @@ from moto.server import ThreadedMotoServer
 from pixellift.adapters.aws.audit_local import audit_bucket, audit_table, create_audit_resources
 from pixellift.adapters.aws.audit_publishing import local_publisher_services
 from pixellift.adapters.aws.billing_moto import serializable_transactions
+from pixellift.adapters.aws.legacy_tables import LegacyTables
 from pixellift.adapters.bootstrap import build_pipeline_deps, build_policy_deps, build_tables
 from pixellift.adapters.local.durable import DurableState
 from pixellift.adapters.local.environment import lambda_environment
@@ -37,7 +38,6 @@ from pixellift.adapters.local.lambda_invoker import (
     in_process_lambda,
     load_module,
 )
-from pixellift.adapters.local.legacy_state import LegacyTables
 from pixellift.adapters.local.moto_speedups import interpreter_caches
 from pixellift.adapters.local.process_workers import WorkerPool
 from pixellift.adapters.settings import Settings
