@@ -4,8 +4,8 @@ Until key schema 2 the batches table was keyed by batch id, the items table by b
 id, and the output index by content key alone (docs/adr/0008-workspace-scoped-state.md). The
 rewrite is the same wherever the old rows come from: the local runtime's journal
 (:class:`~pixellift.adapters.local.durable.DurableState`) or a scan of a deployment's retained
-tables (:mod:`pixellift.adapters.aws.rescope_tables`). Rows are DynamoDB JSON (``{"attr": {"S": "..."}}``),
-as both the journal and the DynamoDB client hold them:
+tables (:mod:`pixellift.adapters.aws.rescope_tables`). Rows are DynamoDB JSON
+(``{"attr": {"S": "..."}}``), as both the journal and the DynamoDB client hold them:
 
 * a batch keeps its image (it always carried ``workspace_id``);
 * an item gets its batch's workspace, in its record and in its ``workspace/batch`` partition key;
